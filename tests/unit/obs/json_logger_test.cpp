@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+#define BOOST_TEST_MODULE obs_test
+#include <boost/test/unit_test.hpp>
+
+#include <regex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include "obs/json_logger.hpp"
+#include "obs/json_text.hpp"
+#include "obs/request_scope.hpp"
+
+using authd::obs::JsonLogger;
+using authd::obs::RequestScope;
+using authd::sdk::LogLevel;
+
+namespace {
+
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        out.push_back(line);
+    }
+    return out;
+}
+
+Poco::JSON::Object::Ptr parse(const std::string& line) {
+    Poco::JSON::Parser parser;
+    return parser.parse(line).extract<Poco::JSON::Object::Ptr>();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(json_logger)
+
+BOOST_AUTO_TEST_CASE(writes_one_json_object_per_line_with_envelope_first) {
+    std::ostringstream out;
+    JsonLogger logger(out);
+    logger.log(LogLevel::info, "server.listening", "listening", {{"port", "8080"}});
+    const auto written = lines(out.str());
+    BOOST_REQUIRE_EQUAL(written.size(), 1u);
+    const std::string& line = written[0];
+    BOOST_TEST(line.rfind("{\"ts\":\"", 0) == 0u);
+    const auto object = parse(line);
+    BOOST_TEST(object->getValue<std::string>("level") == "info");
+    BOOST_TEST(object->getValue<std::string>("event") == "server.listening");
+    BOOST_TEST(object->getValue<std::string>("msg") == "listening");
+    BOOST_TEST(object->getValue<std::string>("port") == "8080");
+    BOOST_TEST(!object->has("request_id"));
+    const std::regex rfc3339(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+    BOOST_TEST(std::regex_match(object->getValue<std::string>("ts"), rfc3339));
+}
+
+BOOST_AUTO_TEST_CASE(drops_lines_below_the_level) {
+    std::ostringstream out;
+    JsonLogger logger(out, LogLevel::warning);
+    logger.log(LogLevel::debug, "a.debug", "x");
+    logger.log(LogLevel::info, "a.info", "x");
+    logger.log(LogLevel::warning, "a.warning", "x");
+    logger.log(LogLevel::error, "a.error", "x");
+    const auto written = lines(out.str());
+    BOOST_REQUIRE_EQUAL(written.size(), 2u);
+    BOOST_TEST(parse(written[0])->getValue<std::string>("event") == "a.warning");
+    BOOST_TEST(parse(written[1])->getValue<std::string>("level") == "error");
+    logger.setLevel(LogLevel::debug);
+    logger.log(LogLevel::debug, "a.debug", "x");
+    BOOST_TEST(lines(out.str()).size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(adds_the_request_id_inside_a_request_scope) {
+    std::ostringstream out;
+    JsonLogger logger(out);
+    {
+        RequestScope outer("req-1");
+        logger.log(LogLevel::info, "e.one", "m");
+        {
+            RequestScope inner("req-2");
+            logger.log(LogLevel::info, "e.two", "m");
+        }
+        logger.log(LogLevel::info, "e.three", "m");
+    }
+    logger.log(LogLevel::info, "e.four", "m");
+    const auto written = lines(out.str());
+    BOOST_REQUIRE_EQUAL(written.size(), 4u);
+    BOOST_TEST(parse(written[0])->getValue<std::string>("request_id") == "req-1");
+    BOOST_TEST(parse(written[1])->getValue<std::string>("request_id") == "req-2");
+    BOOST_TEST(parse(written[2])->getValue<std::string>("request_id") == "req-1");
+    BOOST_TEST(!parse(written[3])->has("request_id"));
+}
+
+BOOST_AUTO_TEST_CASE(redacts_fields_whose_name_looks_secret) {
+    std::ostringstream out;
+    JsonLogger logger(out);
+    logger.log(LogLevel::info, "e", "m",
+               {{"password", "hunter2"}, {"client_secret", "s3"}, {"refresh_token", "t"},
+                {"code", "c"}, {"api_key", "k"}, {"Authorization", "Bearer x"},
+                {"set-cookie", "sid=1"}, {"dsn", "password=x"},
+                {"token_type", "Bearer"}, {"key_id", "k1"}, {"code_challenge_method", "S256"},
+                {"user_id", "u1"}, {"status", "200"}});
+    const std::string text = out.str();
+    for (const char* secret : {"hunter2", "\"s3\"", "Bearer x", "sid=1", "password=x"}) {
+        BOOST_TEST(text.find(secret) == std::string::npos, secret);
+    }
+    const auto object = parse(lines(text)[0]);
+    for (const char* key : {"password", "client_secret", "refresh_token", "code", "api_key",
+                            "Authorization", "set-cookie", "dsn"}) {
+        BOOST_TEST(object->getValue<std::string>(key) == "[redacted]", key);
+    }
+    BOOST_TEST(object->getValue<std::string>("token_type") == "Bearer");
+    BOOST_TEST(object->getValue<std::string>("key_id") == "k1");
+    BOOST_TEST(object->getValue<std::string>("code_challenge_method") == "S256");
+    BOOST_TEST(object->getValue<std::string>("user_id") == "u1");
+    BOOST_TEST(object->getValue<std::string>("status") == "200");
+}
+
+BOOST_AUTO_TEST_CASE(field_cannot_shadow_the_envelope) {
+    const std::string line =
+        JsonLogger::formatLine(LogLevel::info, "real.event", "m", {{"event", "fake"}}, "");
+    const auto object = parse(line);
+    BOOST_TEST(object->getValue<std::string>("event") == "real.event");
+    BOOST_TEST(object->getValue<std::string>("field_event") == "fake");
+}
+
+BOOST_AUTO_TEST_CASE(escapes_control_characters_and_invalid_utf8) {
+    const std::string hostile = std::string("a\"b\\c\nd\x01") + "\xff\xfe" + "\xc3\xa9" +
+                                "\xed\xa0\x80";  // quote, backslash, newline, C0, bad, é, surrogate
+    const std::string line = JsonLogger::formatLine(LogLevel::error, "e", hostile,
+                                                    {{"path", hostile}}, "r");
+    BOOST_TEST(line.find('\n') == std::string::npos);
+    const auto object = parse(line);
+    const std::string msg = object->getValue<std::string>("msg");
+    BOOST_TEST(msg.find("a\"b\\c\nd\x01") == 0u);
+    BOOST_TEST(msg.find("\xc3\xa9") != std::string::npos);
+    BOOST_TEST(msg.find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD replaced the bad bytes
+    BOOST_TEST(authd::obs::jsonQuote("x") == "\"x\"");
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_lines_never_interleave) {
+    std::ostringstream out;
+    JsonLogger logger(out);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&logger, t] {
+            RequestScope scope("thread-" + std::to_string(t));
+            for (int i = 0; i < 250; ++i) {
+                logger.log(LogLevel::info, "e", std::string(100, static_cast<char>('a' + t)),
+                           {{"i", std::to_string(i)}});
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    const auto written = lines(out.str());
+    BOOST_REQUIRE_EQUAL(written.size(), 1000u);
+    for (const std::string& line : written) {
+        const auto object = parse(line);
+        const std::string id = object->getValue<std::string>("request_id");
+        const char expected = static_cast<char>('a' + (id.back() - '0'));
+        BOOST_TEST(object->getValue<std::string>("msg") == std::string(100, expected));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(parses_level_names) {
+    BOOST_TEST((authd::obs::parseLogLevel("debug").value() == LogLevel::debug));
+    BOOST_TEST((authd::obs::parseLogLevel("warn").value() == LogLevel::warning));
+    BOOST_TEST((authd::obs::parseLogLevel("error").value() == LogLevel::error));
+    BOOST_TEST(!authd::obs::parseLogLevel("verbose").has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
