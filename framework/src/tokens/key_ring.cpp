@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tokens/key_ring.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <openssl/crypto.h>
+
+#include "tokens/keys.hpp"
+
+namespace authd::tokens {
+
+namespace {
+
+constexpr sdk::UnixTime kForever = std::numeric_limits<sdk::UnixTime>::max();
+
+std::string sealingContext(std::string_view kid) {
+    return "authd/signing-key/" + std::string(kid);
+}
+
+bool isExpired(const sdk::SigningKey& record, sdk::UnixTime now) noexcept {
+    return record.expires_at != 0 && now >= record.expires_at;
+}
+
+bool isActive(const sdk::SigningKey& record, sdk::UnixTime now) noexcept {
+    return (record.retire_at == 0 || now < record.retire_at) && !isExpired(record, now);
+}
+
+sdk::UnixTime addSaturating(sdk::UnixTime a, sdk::Seconds b) noexcept {
+    return a > kForever - b ? kForever : a + b;
+}
+
+// Wipes a decrypted PEM when the load is done with it.
+struct WipeOnExit {
+    std::string& text;
+    ~WipeOnExit() { OPENSSL_cleanse(text.data(), text.size()); }
+};
+
+}  // namespace
+
+struct KeyRing::Snapshot {
+    struct Item {
+        sdk::SigningKey record;
+        Alg alg = Alg::rs256;
+        Key key;
+        std::string public_jwk;
+    };
+    std::vector<Item> items;  // oldest first
+};
+
+// What is published for a window of time in which no key expires.
+struct KeyRing::Published {
+    std::shared_ptr<const Snapshot> source;
+    sdk::UnixTime valid_from = 0;  // inclusive
+    sdk::UnixTime valid_until = 0;  // exclusive
+    std::shared_ptr<const KeySet> keys;
+    std::string jwks;
+};
+
+KeyRing::KeyRing(sdk::KeyStore& store, crypto::SecretBox box)
+    : store_(store), box_(std::move(box)), snapshot_(std::make_shared<const Snapshot>()) {}
+
+std::shared_ptr<const KeyRing::Snapshot> KeyRing::snapshot() const {
+    std::shared_lock lock(snapshot_mutex_);
+    return snapshot_;
+}
+
+sdk::Result<void> KeyRing::reload() {
+    std::lock_guard write(write_mutex_);
+    return reloadLocked();
+}
+
+sdk::Result<void> KeyRing::reloadLocked() {
+    auto records = store_.list();
+    if (!records) {
+        return sdk::makeError(records.error().code,
+                              "cannot list signing keys: " + records.error().message);
+    }
+    auto next = std::make_shared<Snapshot>();
+    next->items.reserve(records->size());
+    for (auto& record : *records) {
+        const auto alg = parseAlg(record.alg);
+        if (!alg || !isAsymmetric(*alg)) {
+            return sdk::makeError(sdk::ErrorCode::invalid_argument,
+                                  "signing key " + record.kid + " has an unsupported alg");
+        }
+        auto pem = box_.open(record.private_key_enc, sealingContext(record.kid));
+        if (!pem) {
+            return sdk::makeError(pem.error().code, "signing key " + record.kid +
+                                                        " does not open with this master key: " +
+                                                        pem.error().message);
+        }
+        WipeOnExit wipe{*pem};
+        auto key = loadPrivateKeyPem(*pem, record.kid);
+        if (!key) {
+            return sdk::makeError(key.error().code,
+                                  "signing key " + record.kid + ": " + key.error().message);
+        }
+        if (key->alg() != *alg) {
+            return sdk::makeError(sdk::ErrorCode::invalid_argument,
+                                  "signing key " + record.kid + " is not an " + record.alg + " key");
+        }
+        // The JWK is derived from the private key, so what is published always matches it.
+        auto jwk = publicJwk(*key);
+        if (!jwk) {
+            return sdk::makeError(jwk.error().code,
+                                  "signing key " + record.kid + ": " + jwk.error().message);
+        }
+        next->items.push_back(Snapshot::Item{std::move(record), *alg, std::move(key).value(),
+                                             std::move(jwk).value()});
+    }
+    std::stable_sort(next->items.begin(), next->items.end(),
+                     [](const Snapshot::Item& a, const Snapshot::Item& b) {
+                         return a.record.created_at < b.record.created_at;
+                     });
+    std::unique_lock lock(snapshot_mutex_);
+    snapshot_ = std::move(next);
+    published_.reset();
+    return sdk::ok();
+}
+
+sdk::Result<Key> KeyRing::createKey(Alg alg, sdk::UnixTime now) {
+    auto generated = generateKey(alg);
+    if (!generated) {
+        return std::move(generated).error();
+    }
+    WipeOnExit wipe{generated->private_pem};
+    const std::string kid = generated->key.kid();
+    auto sealed = box_.seal(generated->private_pem, sealingContext(kid));
+    if (!sealed) {
+        return std::move(sealed).error();
+    }
+    sdk::SigningKey record;
+    record.kid = kid;
+    record.alg = std::string(algName(alg));
+    record.private_key_enc = std::move(sealed).value();
+    record.public_jwk = generated->public_jwk;
+    record.created_at = now;
+    auto added = store_.add(record);
+    if (!added) {
+        return sdk::makeError(added.error().code,
+                              "cannot store signing key " + kid + ": " + added.error().message);
+    }
+    return generated->key;
+}
+
+sdk::Result<Key> KeyRing::ensureKey(Alg alg, sdk::UnixTime now) {
+    if (!isAsymmetric(alg)) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument,
+                              "the key ring holds asymmetric keys only, not HS256");
+    }
+    if (auto active = activeKey(alg, now)) {
+        return active;
+    }
+    std::lock_guard write(write_mutex_);
+    // Another node may have created one since the last reload.
+    if (auto reloaded = reloadLocked(); !reloaded) {
+        return std::move(reloaded).error();
+    }
+    if (auto active = activeKey(alg, now)) {
+        return active;
+    }
+    auto created = createKey(alg, now);
+    if (!created) {
+        return created;
+    }
+    if (auto reloaded = reloadLocked(); !reloaded) {
+        return std::move(reloaded).error();
+    }
+    return activeKey(alg, now);
+}
+
+sdk::Result<Key> KeyRing::rotate(Alg alg, sdk::UnixTime now, sdk::Seconds keep_for) {
+    if (!isAsymmetric(alg)) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument,
+                              "the key ring holds asymmetric keys only, not HS256");
+    }
+    if (keep_for < 0) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument, "keep_for must not be negative");
+    }
+    std::lock_guard write(write_mutex_);
+    if (auto reloaded = reloadLocked(); !reloaded) {
+        return std::move(reloaded).error();
+    }
+    // Only the keys active before this rotation retire: a key another node adds meanwhile
+    // stays active, so the alg never ends up without one.
+    std::vector<sdk::SigningKey> retiring;
+    for (const auto& item : snapshot()->items) {
+        if (item.alg == alg && isActive(item.record, now)) {
+            retiring.push_back(item.record);
+        }
+    }
+    // The new key goes in first, so there is always an active key to sign with.
+    auto created = createKey(alg, now);
+    if (!created) {
+        return created;
+    }
+    for (auto& record : retiring) {
+        record.retire_at = now;
+        record.expires_at = addSaturating(now, keep_for);
+        if (auto updated = store_.update(record); !updated) {
+            return sdk::makeError(updated.error().code, "cannot retire signing key " + record.kid +
+                                                            ": " + updated.error().message);
+        }
+    }
+    if (auto reloaded = reloadLocked(); !reloaded) {
+        return std::move(reloaded).error();
+    }
+    return created;
+}
+
+sdk::Result<Key> KeyRing::activeKey(Alg alg, sdk::UnixTime now) const {
+    const auto current = snapshot();
+    const Snapshot::Item* best = nullptr;
+    for (const auto& item : current->items) {
+        if (item.alg != alg || !isActive(item.record, now)) {
+            continue;
+        }
+        // Newest wins, ties broken by kid: every node picks the same key.
+        if (best == nullptr || item.record.created_at > best->record.created_at ||
+            (item.record.created_at == best->record.created_at && item.record.kid > best->record.kid)) {
+            best = &item;
+        }
+    }
+    if (best == nullptr) {
+        return sdk::makeError(sdk::ErrorCode::not_found,
+                              "no active " + std::string(algName(alg)) + " signing key");
+    }
+    return best->key;
+}
+
+sdk::Result<Key> KeyRing::findByKid(std::string_view kid, sdk::UnixTime now) const {
+    const auto current = snapshot();
+    for (const auto& item : current->items) {
+        if (item.record.kid == kid && !isExpired(item.record, now)) {
+            return item.key;
+        }
+    }
+    return sdk::makeError(sdk::ErrorCode::not_found, "unknown kid");
+}
+
+std::shared_ptr<const KeyRing::Published> KeyRing::published(sdk::UnixTime now) const {
+    {
+        std::shared_lock lock(snapshot_mutex_);
+        if (published_ && published_->source == snapshot_ && now >= published_->valid_from &&
+            now < published_->valid_until) {
+            return published_;
+        }
+    }
+    std::unique_lock lock(snapshot_mutex_);
+    auto next = std::make_shared<Published>();
+    next->source = snapshot_;
+    next->valid_from = std::numeric_limits<sdk::UnixTime>::min();
+    next->valid_until = kForever;
+    std::vector<Key> keys;
+    std::vector<std::string> jwks;
+    for (const auto& item : snapshot_->items) {
+        const auto expires_at = item.record.expires_at;
+        if (isExpired(item.record, now)) {
+            next->valid_from = std::max(next->valid_from, expires_at);
+            continue;
+        }
+        if (expires_at != 0) {
+            next->valid_until = std::min(next->valid_until, expires_at);
+        }
+        keys.push_back(item.key);
+        jwks.push_back(item.public_jwk);
+    }
+    next->keys = std::make_shared<const KeySet>(std::move(keys));
+    // These JWKs were built by publicJwk(), so jwksJson() cannot refuse them.
+    auto document = tokens::jwksJson(jwks);
+    next->jwks = document ? std::move(document).value() : std::string("{\"keys\":[]}");
+    published_ = next;
+    return next;
+}
+
+std::shared_ptr<const KeySet> KeyRing::verificationKeys(sdk::UnixTime now) const {
+    return published(now)->keys;
+}
+
+std::string KeyRing::jwksJson(sdk::UnixTime now) const {
+    return published(now)->jwks;
+}
+
+std::vector<KeyInfo> KeyRing::list() const {
+    const auto current = snapshot();
+    std::vector<KeyInfo> out;
+    out.reserve(current->items.size());
+    for (const auto& item : current->items) {
+        out.push_back(KeyInfo{item.record.kid, item.alg, item.public_jwk, item.record.created_at,
+                              item.record.retire_at, item.record.expires_at});
+    }
+    return out;
+}
+
+sdk::Result<std::int64_t> KeyRing::purgeExpired(sdk::UnixTime now) {
+    std::lock_guard write(write_mutex_);
+    if (auto reloaded = reloadLocked(); !reloaded) {
+        return std::move(reloaded).error();
+    }
+    std::int64_t removed = 0;
+    for (const auto& item : snapshot()->items) {
+        if (!isExpired(item.record, now)) {
+            continue;
+        }
+        auto gone = store_.remove(item.record.kid);
+        if (!gone && gone.error().code != sdk::ErrorCode::not_found) {
+            return sdk::makeError(gone.error().code, "cannot delete signing key " +
+                                                         item.record.kid + ": " +
+                                                         gone.error().message);
+        }
+        ++removed;
+    }
+    if (auto reloaded = reloadLocked(); !reloaded) {
+        return std::move(reloaded).error();
+    }
+    return removed;
+}
+
+}  // namespace authd::tokens
