@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "password_authenticator.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "authd/sdk/http.hpp"
+#include "authd/sdk/storage.hpp"
+
+namespace authd::plugins::password {
+
+namespace {
+
+constexpr const char* kEnterBoth = "Enter your email and password.";
+constexpr const char* kIncorrect = "Email or password is incorrect.";
+// RFC 5321 bounds a path at 256 octets; anything longer cannot be an account's email.
+constexpr std::size_t kMaxEmailBytes = 320;
+
+bool isAsciiSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/// Emails are stored lower-cased (sdk/storage.hpp); surrounding blanks are typing noise.
+std::string normalizeEmail(std::string_view text) {
+    while (!text.empty() && isAsciiSpace(text.front())) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && isAsciiSpace(text.back())) {
+        text.remove_suffix(1);
+    }
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    return out;
+}
+
+/// Characters = UTF-8 code points (lengths rules are about what the user typed, not bytes).
+std::int64_t codePoints(std::string_view text) {
+    return static_cast<std::int64_t>(std::count_if(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
+    }));
+}
+
+bool validUtf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        std::size_t extra = 0;
+        std::uint32_t cp = 0;
+        if (c < 0x80U) {
+            ++i;
+            continue;
+        }
+        if ((c & 0xE0U) == 0xC0U) {
+            extra = 1;
+            cp = c & 0x1FU;
+        } else if ((c & 0xF0U) == 0xE0U) {
+            extra = 2;
+            cp = c & 0x0FU;
+        } else if ((c & 0xF8U) == 0xF0U) {
+            extra = 3;
+            cp = c & 0x07U;
+        } else {
+            return false;
+        }
+        if (i + extra >= text.size()) {
+            return false;
+        }
+        for (std::size_t k = 1; k <= extra; ++k) {
+            const auto next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xC0U) != 0x80U) {
+                return false;
+            }
+            cp = (cp << 6) | (next & 0x3FU);
+        }
+        static constexpr std::uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < kMinForLength[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false;  // overlong, out of range, or a surrogate
+        }
+        i += extra + 1;
+    }
+    return true;
+}
+
+std::string jsonString(std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20U) {
+                char buffer[8];
+                std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
+                out += buffer;
+            } else {
+                out += c;
+            }
+        }
+    }
+    return out + "\"";
+}
+
+/// A JSON object from already-encoded values (use jsonString for strings).
+std::string jsonObject(const std::vector<std::pair<std::string, std::string>>& members) {
+    std::string out = "{";
+    for (const auto& [name, encoded] : members) {
+        if (out.size() > 1) {
+            out += ",";
+        }
+        out += jsonString(name) + ":" + encoded;
+    }
+    return out + "}";
+}
+
+std::string describeWait(sdk::Seconds seconds) {
+    if (seconds < 60) {
+        return std::to_string(seconds) + (seconds == 1 ? " second" : " seconds");
+    }
+    const sdk::Seconds minutes = (seconds + 59) / 60;
+    return std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes");
+}
+
+/// The lock message for whichever key is locked, or "" when neither is. The wording depends
+/// only on the counters, which exist for unknown emails too: it reveals no account.
+std::string lockMessage(const sdk::ThrottleState& account, const sdk::ThrottleState& address,
+                        sdk::UnixTime now) {
+    if (account.locked) {
+        if (account.retry_at == 0) {
+            return "Too many failed attempts: sign-in to this account is locked. "
+                   "Ask an administrator to unlock it.";
+        }
+        return "Too many failed attempts: sign-in to this account is temporarily locked. "
+               "Try again in " + describeWait(std::max<sdk::Seconds>(account.retry_at - now, 1)) +
+               ".";
+    }
+    if (address.locked) {
+        if (address.retry_at == 0) {
+            return "Too many failed attempts from your network: sign-in is locked. "
+                   "Ask an administrator for help.";
+        }
+        return "Too many failed attempts from your network: sign-in is temporarily locked. "
+               "Try again in " + describeWait(std::max<sdk::Seconds>(address.retry_at - now, 1)) +
+               ".";
+    }
+    return {};
+}
+
+sdk::Seconds waitFor(const sdk::ThrottleState& account, const sdk::ThrottleState& address,
+                     sdk::UnixTime now) {
+    return std::max<sdk::Seconds>({account.retry_at - now, address.retry_at - now, 0});
+}
+
+sdk::Error withContext(const sdk::Error& error, const std::string& context) {
+    return sdk::makeError(error.code, context + ": " + error.message);
+}
+
+template <typename F>
+auto guarded(const char* what, F&& body) -> decltype(body()) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        return sdk::makeError(sdk::ErrorCode::internal,
+                              std::string("password authenticator: ") + what + " threw: " + e.what());
+    } catch (...) {
+        return sdk::makeError(sdk::ErrorCode::internal,
+                              std::string("password authenticator: ") + what + " threw");
+    }
+}
+
+}  // namespace
+
+sdk::Result<sdk::AuthenticatorPtr> PasswordAuthenticator::create(const sdk::InstanceSpec& spec,
+                                                                 sdk::HostContext& host) {
+    return guarded("create", [&]() -> sdk::Result<sdk::AuthenticatorPtr> {
+        if (spec.config == nullptr) {
+            return sdk::makeError(sdk::ErrorCode::invalid_config,
+                                  "password authenticator " + spec.id + ": no config node");
+        }
+        if (spec.id.empty()) {
+            return sdk::makeError(sdk::ErrorCode::invalid_config,
+                                  "password authenticator: the instance id is empty");
+        }
+        auto config = parsePasswordConfig(*spec.config);
+        if (!config) {
+            return config.error();
+        }
+        // The dummy hash comes from the host's own hasher, so verifying against it costs what
+        // verifying a real credential costs.
+        const std::string dummy_secret = host.random().token(32);
+        if (dummy_secret.empty()) {
+            return sdk::makeError(sdk::ErrorCode::internal,
+                                  "password authenticator " + spec.id + ": the CSPRNG failed");
+        }
+        auto dummy_hash = host.crypto().hashPassword(dummy_secret);
+        if (!dummy_hash) {
+            return withContext(dummy_hash.error(),
+                               "password authenticator " + spec.id + ": hashing the dummy password");
+        }
+        return sdk::AuthenticatorPtr(new PasswordAuthenticator(
+            spec.id, std::move(config).value(), host, std::move(dummy_hash).value()));
+    });
+}
+
+PasswordAuthenticator::PasswordAuthenticator(std::string instance_id, PasswordConfig config,
+                                             sdk::HostContext& host, std::string dummy_hash)
+    : instance_id_(std::move(instance_id)), config_(std::move(config)), host_(host),
+      dummy_hash_(std::move(dummy_hash)) {}
+
+std::string PasswordAuthenticator::displayName() const { return config_.label; }
+
+std::string PasswordAuthenticator::accountKey(const std::string& normalized_email) const {
+    // Hashed so that the counter table holds no email addresses.
+    return instance_id_ + ":acct:" + host_.crypto().sha256Hex(normalized_email);
+}
+
+std::string PasswordAuthenticator::addressKey(const std::string& client_address) const {
+    return instance_id_ + ":addr:" + (client_address.empty() ? "unknown" : client_address);
+}
+
+// ---------------------------------------------------------------------------------------------
+// render
+
+sdk::Result<sdk::Page> PasswordAuthenticator::render(const sdk::LoginStep& step) {
+    return guarded("render", [&] { return renderImpl(step); });
+}
+
+sdk::Result<sdk::Page> PasswordAuthenticator::renderImpl(const sdk::LoginStep& step) const {
+    const std::string id = sdk::escapeHtml("authd-" + instance_id_);
+    const bool email_known = !step.login_hint.empty();
+    std::string html;
+    html.reserve(1024 + step.hidden_fields_html.size());
+    html += "<form class=\"login-form\" method=\"post\" action=\"" +
+            sdk::escapeHtml(step.action_url) + "\">\n";
+    html += step.hidden_fields_html;
+    html += "\n";
+    if (!step.error.empty()) {
+        html += "<p class=\"alert\" role=\"alert\">" + sdk::escapeHtml(step.error) + "</p>\n";
+    }
+    html += "<div class=\"field\">\n";
+    html += "<label for=\"" + id + "-email\">Email</label>\n";
+    html += "<input id=\"" + id +
+            "-email\" name=\"email\" type=\"email\" autocomplete=\"username\" "
+            "autocapitalize=\"none\" spellcheck=\"false\" required";
+    if (email_known) {
+        html += " value=\"" + sdk::escapeHtml(step.login_hint) + "\"";
+    } else {
+        html += " autofocus";
+    }
+    html += ">\n</div>\n";
+    html += "<div class=\"field\">\n";
+    html += "<label for=\"" + id + "-password\">Password</label>\n";
+    html += "<input id=\"" + id +
+            "-password\" name=\"password\" type=\"password\" "
+            "autocomplete=\"current-password\" required";
+    if (email_known) {
+        html += " autofocus";  // the email is filled in: the password is what is left to type
+    }
+    html += ">\n</div>\n";
+    html += "<div class=\"actions\">\n";
+    html += "<button type=\"submit\" class=\"button primary\">Sign in</button>\n";
+    html += "</div>\n</form>\n";
+
+    sdk::Page page;
+    page.title = "Sign in";
+    page.body_html = std::move(html);
+    return page;
+}
+
+// ---------------------------------------------------------------------------------------------
+// submit
+
+sdk::Result<sdk::Verdict> PasswordAuthenticator::submit(const sdk::LoginStep& step,
+                                                        const sdk::Fields& form) {
+    return guarded("submit", [&] { return submitImpl(step, form); });
+}
+
+sdk::Result<std::string> PasswordAuthenticator::throttleMessage(const std::string& account_key,
+                                                                const std::string& address_key) {
+    sdk::RateLimiter& limiter = host_.rateLimiter();
+    auto account = limiter.check(account_key, config_.account_throttle);
+    if (!account) {
+        return withContext(account.error(), "checking the account throttle");
+    }
+    auto address = limiter.check(address_key, config_.address_throttle);
+    if (!address) {
+        return withContext(address.error(), "checking the address throttle");
+    }
+    const sdk::UnixTime now = host_.clock().now();
+    std::string message = lockMessage(*account, *address, now);
+    if (message.empty()) {
+        const sdk::Seconds wait = waitFor(*account, *address, now);
+        if (wait > 0) {
+            message = "Too many attempts. Wait " + describeWait(wait) + " and try again.";
+        }
+    }
+    return message;
+}
+
+void PasswordAuthenticator::audit(const sdk::LoginStep& step, const std::string& type,
+                                  const std::string& user_id, const std::string& detail) {
+    sdk::AuditEvent event;
+    event.id = host_.random().token(16);
+    if (event.id.empty()) {
+        host_.logger().log(sdk::LogLevel::error, "password.audit_failed",
+                           "the CSPRNG failed; audit event not written",
+                           {{"authenticator", instance_id_}, {"type", type}});
+        return;
+    }
+    event.time = host_.clock().now();
+    event.type = type;
+    event.user_id = user_id;
+    event.client_id = step.client_id;
+    event.client_address = step.request.client_address;
+    event.detail = detail;
+    if (auto appended = host_.storage().audit().append(event); !appended) {
+        // The sign-in answer does not depend on the audit trail; the operator sees the gap.
+        host_.logger().log(sdk::LogLevel::error, "password.audit_failed", appended.error().message,
+                           {{"authenticator", instance_id_}, {"type", type},
+                            {"code", sdk::errorCodeName(appended.error().code)}});
+    }
+}
+
+sdk::Result<sdk::Verdict> PasswordAuthenticator::submitImpl(const sdk::LoginStep& step,
+                                                            const sdk::Fields& form) {
+    const std::string email = normalizeEmail(form.get("email"));
+    const std::string* password = form.find("password");
+    if (email.empty() || password == nullptr || password->empty()) {
+        return sdk::Verdict::failed(kEnterBoth);
+    }
+    // Over-long input cannot match any stored credential (setCredential enforces the same
+    // bound), so it is refused before any hashing work.
+    if (email.size() > kMaxEmailBytes ||
+        password->size() > static_cast<std::size_t>(config_.max_length) * 4 ||
+        codePoints(*password) > config_.max_length) {
+        return sdk::Verdict::failed(kIncorrect);
+    }
+
+    const std::string account_key = accountKey(email);
+    const std::string address_key = addressKey(step.request.client_address);
+    auto held = throttleMessage(account_key, address_key);
+    if (!held) {
+        return held.error();
+    }
+    if (!held->empty()) {
+        host_.logger().log(sdk::LogLevel::info, "password.throttled",
+                           "sign-in attempt refused by throttling",
+                           {{"authenticator", instance_id_},
+                            {"client_address", step.request.client_address}});
+        return sdk::Verdict::failed(*held);
+    }
+
+    sdk::Storage& storage = host_.storage();
+    std::string user_id;
+    std::string stored_hash;
+    std::string reason = "wrong_password";
+    auto user = storage.users().findByEmail(email);
+    if (user) {
+        user_id = user->id;
+        auto credential = storage.credentials().get(user_id, instance_id_);
+        if (credential && !credential->secret_hash.empty()) {
+            stored_hash = credential->secret_hash;
+        } else if (credential || credential.error().code == sdk::ErrorCode::not_found) {
+            reason = "no_credential";
+        } else {
+            return withContext(credential.error(), "reading the password credential");
+        }
+    } else if (user.error().code == sdk::ErrorCode::not_found) {
+        reason = "unknown_email";
+    } else {
+        return withContext(user.error(), "looking up the account");
+    }
+
+    sdk::Crypto& crypto = host_.crypto();
+    bool verified = false;
+    bool hashed = false;
+    if (!stored_hash.empty()) {
+        auto match = crypto.verifyPassword(stored_hash, *password);
+        if (match) {
+            verified = *match;
+            hashed = true;
+        } else {
+            reason = "invalid_stored_hash";
+            host_.logger().log(sdk::LogLevel::error, "password.hash_invalid",
+                               "the stored password hash cannot be verified: " +
+                                   match.error().message,
+                               {{"authenticator", instance_id_}, {"user_id", user_id}});
+        }
+    }
+    if (!hashed) {
+        // Same work as a real verification, so response time does not reveal the account.
+        (void)crypto.verifyPassword(dummy_hash_, *password);
+    }
+
+    if (verified) {
+        if (auto cleared = host_.rateLimiter().clear(account_key); !cleared) {
+            host_.logger().log(sdk::LogLevel::warning, "password.throttle_clear_failed",
+                               cleared.error().message,
+                               {{"authenticator", instance_id_}, {"user_id", user_id}});
+        }
+        sdk::Verdict verdict = sdk::Verdict::succeeded(user_id, {"pwd"});
+        verdict.audit_detail = jsonObject({{"authenticator", jsonString(instance_id_)}});
+        return verdict;
+    }
+
+    auto account = host_.rateLimiter().recordFailure(account_key, config_.account_throttle);
+    if (!account) {
+        return withContext(account.error(), "recording a failed sign-in for the account");
+    }
+    auto address = host_.rateLimiter().recordFailure(address_key, config_.address_throttle);
+    if (!address) {
+        return withContext(address.error(), "recording a failed sign-in for the address");
+    }
+
+    std::vector<std::pair<std::string, std::string>> log_fields = {
+        {"authenticator", instance_id_},
+        {"reason", reason},
+        {"client_address", step.request.client_address}};
+    if (!user_id.empty()) {
+        log_fields.emplace_back("user_id", user_id);
+    }
+    host_.logger().log(sdk::LogLevel::info, "password.signin_failed", "password sign-in failed",
+                       log_fields);
+    audit(step, "signin.failure", user_id,
+          jsonObject({{"authenticator", jsonString(instance_id_)},
+                      {"reason", jsonString(reason)},
+                      {"account_failures", std::to_string(account->failures)},
+                      {"address_failures", std::to_string(address->failures)}}));
+
+    const sdk::UnixTime now = host_.clock().now();
+    for (const auto& [scope, state] : {std::pair{"account", *account}, std::pair{"address", *address}}) {
+        if (!state.locked) {
+            continue;
+        }
+        host_.logger().log(sdk::LogLevel::warning, "password.lockout",
+                           std::string("sign-in locked for this ") + scope,
+                           {{"authenticator", instance_id_},
+                            {"scope", scope},
+                            {"until", std::to_string(state.retry_at)},
+                            {"client_address", step.request.client_address}});
+        audit(step, "signin.lockout", scope == std::string("account") ? user_id : std::string(),
+              jsonObject({{"authenticator", jsonString(instance_id_)},
+                          {"scope", jsonString(scope)},
+                          {"failures", std::to_string(state.failures)},
+                          {"until", std::to_string(state.retry_at)}}));
+    }
+
+    if (std::string locked = lockMessage(*account, *address, now); !locked.empty()) {
+        return sdk::Verdict::failed(std::move(locked));
+    }
+    if (const sdk::Seconds wait = waitFor(*account, *address, now); wait > 0) {
+        return sdk::Verdict::failed(std::string(kIncorrect) + " Wait " + describeWait(wait) +
+                                    " before trying again.");
+    }
+    return sdk::Verdict::failed(kIncorrect);
+}
+
+// ---------------------------------------------------------------------------------------------
+// administration
+
+sdk::Result<void> PasswordAuthenticator::setCredential(const std::string& user_id,
+                                                       const std::string& secret) {
+    return guarded("setCredential", [&] { return setCredentialImpl(user_id, secret); });
+}
+
+sdk::Result<void> PasswordAuthenticator::setCredentialImpl(const std::string& user_id,
+                                                           const std::string& secret) {
+    if (user_id.empty()) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument, "no user id given");
+    }
+    if (!validUtf8(secret)) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument, "the password is not valid UTF-8");
+    }
+    const std::int64_t length = codePoints(secret);
+    if (length < config_.min_length) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument,
+                              "the password must have at least " +
+                                  std::to_string(config_.min_length) + " characters");
+    }
+    if (length > config_.max_length) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument,
+                              "the password must have at most " +
+                                  std::to_string(config_.max_length) + " characters");
+    }
+
+    sdk::Storage& storage = host_.storage();
+    if (auto user = storage.users().get(user_id); !user) {
+        return withContext(user.error(), "setting a password for user " + user_id);
+    }
+    auto hash = host_.crypto().hashPassword(secret);
+    if (!hash) {
+        return withContext(hash.error(), "hashing the new password");
+    }
+
+    const sdk::UnixTime now = host_.clock().now();
+    sdk::Credential credential;
+    credential.user_id = user_id;
+    credential.kind = instance_id_;
+    credential.secret_hash = std::move(hash).value();
+    credential.created_at = now;
+    credential.updated_at = now;
+    auto existing = storage.credentials().get(user_id, instance_id_);
+    if (existing) {
+        credential.created_at = existing->created_at;
+    } else if (existing.error().code != sdk::ErrorCode::not_found) {
+        return withContext(existing.error(), "reading the current password credential");
+    }
+    if (auto stored = storage.credentials().put(credential); !stored) {
+        return withContext(stored.error(), "storing the password credential");
+    }
+    host_.logger().log(sdk::LogLevel::info, "password.credential_set", "password set",
+                       {{"authenticator", instance_id_}, {"user_id", user_id}});
+    return sdk::ok();
+}
+
+sdk::Result<void> PasswordAuthenticator::clearLockout(const std::string& user_id) {
+    return guarded("clearLockout", [&] { return clearLockoutImpl(user_id); });
+}
+
+sdk::Result<void> PasswordAuthenticator::clearLockoutImpl(const std::string& user_id) {
+    auto user = host_.storage().users().get(user_id);
+    if (!user) {
+        return withContext(user.error(), "clearing the lockout of user " + user_id);
+    }
+    if (auto cleared = host_.rateLimiter().clear(accountKey(normalizeEmail(user->email)));
+        !cleared) {
+        return withContext(cleared.error(), "clearing the lockout of user " + user_id);
+    }
+    host_.logger().log(sdk::LogLevel::info, "password.lockout_cleared", "account lockout cleared",
+                       {{"authenticator", instance_id_}, {"user_id", user_id}});
+    return sdk::ok();
+}
+
+}  // namespace authd::plugins::password

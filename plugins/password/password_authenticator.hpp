@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+
+#include "authd/sdk/authenticator.hpp"
+#include "authd/sdk/config.hpp"
+#include "authd/sdk/host.hpp"
+#include "authd/sdk/result.hpp"
+
+#include "password_config.hpp"
+
+namespace authd::plugins::password {
+
+/// Email + password sign-in. Hashing is Argon2id through host.crypto(); failures are
+/// throttled per account and per client address through host.rateLimiter(); an unknown email
+/// costs the same work and gets the same answer as a wrong password.
+/// Threading: immutable after construction, so every method may run concurrently.
+/// Errors: never throws; infrastructure failures are Result errors.
+class PasswordAuthenticator final : public sdk::Authenticator {
+public:
+    /// Builds an instance: parses the config and computes the dummy hash used for unknown
+    /// accounts. Errors: invalid_config, or whatever hashing reports.
+    static sdk::Result<sdk::AuthenticatorPtr> create(const sdk::InstanceSpec& spec,
+                                                     sdk::HostContext& host);
+
+    std::string displayName() const override;
+    sdk::Result<sdk::Page> render(const sdk::LoginStep& step) override;
+    sdk::Result<sdk::Verdict> submit(const sdk::LoginStep& step, const sdk::Fields& form) override;
+    sdk::Result<void> setCredential(const std::string& user_id, const std::string& secret) override;
+    sdk::Result<void> clearLockout(const std::string& user_id) override;
+
+    /// The rate-limiter keys, exposed so that tests and operators can find them.
+    std::string accountKey(const std::string& normalized_email) const;
+    std::string addressKey(const std::string& client_address) const;
+
+private:
+    PasswordAuthenticator(std::string instance_id, PasswordConfig config, sdk::HostContext& host,
+                          std::string dummy_hash);
+
+    sdk::Result<sdk::Page> renderImpl(const sdk::LoginStep& step) const;
+    sdk::Result<sdk::Verdict> submitImpl(const sdk::LoginStep& step, const sdk::Fields& form);
+    sdk::Result<void> setCredentialImpl(const std::string& user_id, const std::string& secret);
+    sdk::Result<void> clearLockoutImpl(const std::string& user_id);
+
+    /// The message to show when either key holds attempts back (locked or delayed), else "".
+    sdk::Result<std::string> throttleMessage(const std::string& account_key,
+                                             const std::string& address_key);
+    void audit(const sdk::LoginStep& step, const std::string& type, const std::string& user_id,
+               const std::string& detail);
+
+    const std::string instance_id_;
+    const PasswordConfig config_;
+    sdk::HostContext& host_;
+    /// An Argon2id hash of a random secret, verified against when the account or its
+    /// credential does not exist so that the response takes as long as for a real account.
+    const std::string dummy_hash_;
+};
+
+}  // namespace authd::plugins::password
