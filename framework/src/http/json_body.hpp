@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include <Poco/JSON/Object.h>
+
+#include "authd/sdk/result.hpp"
+
+namespace authd::http {
+
+/// Parses a request body that must be one JSON object. Never throws: Poco's exceptions and
+/// anything nested deeper than `max_depth` become invalid_argument with a message fit for a
+/// 400 response.
+sdk::Result<Poco::JSON::Object::Ptr> parseJsonObject(std::string_view body,
+                                                     std::size_t max_depth = 32);
+
+}  // namespace authd::http
