@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/authd_config.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
 #include <sstream>
+
+#include <arpa/inet.h>
 #include <sys/stat.h>
+
+#include <yaml-cpp/depthguard.h>
 
 #include "config/config_error.hpp"
 #include "config/yaml_support.hpp"
@@ -669,6 +672,29 @@ const Table<AuthdConfig>& topKeys() {
     return table;
 }
 
+Location markLocation(const YAML::Mark& mark) {
+    if (mark.is_null() || mark.line < 0 || mark.column < 0) {
+        return {};
+    }
+    return {mark.line + 1, mark.column + 1};
+}
+
+// yaml-cpp messages may quote the offending byte raw; keep the output one line of text.
+std::string printable(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+            out += escaped;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 sdk::Error configError(const ConfigErrors& errors) {
     return sdk::makeError(sdk::ErrorCode::invalid_config, errors.str());
 }
@@ -691,12 +717,15 @@ sdk::Result<AuthdConfig> loadConfigText(const std::string& text, const std::stri
         std::vector<YAML::Node> documents;
         try {
             documents = YAML::LoadAll(text);
+        } catch (const YAML::DeepRecursion& error) {
+            // yaml-cpp 0.7 gives this one a misleading "bad file" message.
+            sink.add(markLocation(error.mark), "",
+                     "YAML syntax error: nesting is too deep (" + std::to_string(error.depth()) +
+                         " levels)");
+            return configError(errors);
         } catch (const YAML::Exception& error) {
-            Location where;
-            if (!error.mark.is_null()) {
-                where = {error.mark.line + 1, error.mark.column + 1};
-            }
-            sink.add(where, "", "YAML syntax error: " + error.msg);
+            sink.add(markLocation(error.mark), "",
+                     "YAML syntax error: " + printable(error.msg));
             return configError(errors);
         }
         if (documents.size() > 1) {
