@@ -18,7 +18,8 @@ struct PasswordConfig {
     /// Per-account throttling (key: the authenticator id, "acct", SHA-256 of the email).
     sdk::ThrottlePolicy account_throttle;
     /// Per-address throttling (key: the authenticator id, "addr", the client address): the
-    /// same policy, but it may allow more failures before locking (shared NATs).
+    /// same policy, but it may allow more failures before locking (shared NATs), and its
+    /// lock always ends: when `lock_for` is 0 (until cleared) it lasts `window` instead.
     sdk::ThrottlePolicy address_throttle;
 };
 

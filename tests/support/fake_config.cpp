@@ -50,6 +50,7 @@ std::optional<sdk::Seconds> FakeConfigNode::parseDuration(std::string_view text)
     case 'm': unit = 60; break;
     case 'h': unit = 3600; break;
     case 'd': unit = 86400; break;
+    case 'w': unit = 7 * 86400; break;
     default: unit = 0; break;
     }
     if (unit != 0) {

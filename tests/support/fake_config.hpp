@@ -41,7 +41,7 @@ public:
     const sdk::ConfigNode* child(const std::string& key) const override;
     std::string where(const std::string& key) const override;
 
-    /// `90s`, `15m`, `12h`, `7d` or bare seconds; nullopt when malformed or negative.
+    /// `90s`, `15m`, `12h`, `7d`, `2w` or bare seconds (as the host reads them); nullopt when malformed or negative.
     static std::optional<sdk::Seconds> parseDuration(std::string_view text);
     static std::optional<std::int64_t> parseInt(std::string_view text);
     static std::optional<bool> parseBool(std::string_view text);

@@ -530,6 +530,23 @@ BOOST_FIXTURE_TEST_CASE(lock_for_zero_locks_until_an_administrator_clears_it, Fi
     BOOST_TEST(isSuccess(submit("alice@example.com", "correct horse battery", "192.0.2.3")));
 }
 
+BOOST_FIXTURE_TEST_CASE(address_locks_always_end_even_with_lock_for_zero, Fixture) {
+    config.map("throttle")
+        .set("free_attempts", "100")
+        .set("lock_after", "100")
+        .set("address_lock_after", "2")
+        .set("lock_for", "0")
+        .set("window", "10m");
+    addUser("alice@example.com", "correct horse battery");
+    submit("a@example.com", "wrong", "203.0.113.5");
+    const sdk::Verdict locking = submit("b@example.com", "wrong", "203.0.113.5");
+    BOOST_TEST(contains(locking.message, "from your network: sign-in is temporarily locked"),
+               locking.message);
+    BOOST_TEST(contains(locking.message, "10 minutes"), locking.message);
+    host.fakeClock().advance(10 * 60);
+    BOOST_TEST(isSuccess(submit("alice@example.com", "correct horse battery", "203.0.113.5")));
+}
+
 BOOST_FIXTURE_TEST_CASE(clear_lockout_lifts_a_timed_lock_and_refuses_unknown_users, Fixture) {
     config.map("throttle").set("free_attempts", "5").set("lock_after", "2");
     const sdk::User alice = addUser("Alice@Example.com", "correct horse battery");
