@@ -252,7 +252,8 @@ std::unique_ptr<HostConfigNode> Validator::validateMap(const YAML::Node& node, L
                                                        const std::vector<sdk::ConfigKey>& keys) {
     auto result = std::make_unique<HostConfigNode>(sink_.where(where, ""), path);
     std::vector<MapEntry> entries;
-    if (node.IsMap()) {
+    // An undefined node (a PluginInstanceConfig built in code) counts as an empty map.
+    if (node.IsDefined() && node.IsMap()) {
         entries = detail::mapEntries(node, path, sink_);
     } else if (node.IsDefined() && !node.IsNull()) {
         sink_.add(where, path, "expected a map, got " + detail::describeNode(node));
@@ -339,17 +340,22 @@ std::unique_ptr<HostConfigNode> Validator::validateMap(const YAML::Node& node, L
             continue;  // no default: the getter's fallback applies
         }
         // The default is YAML text from the plugin; check it like user input so a plugin bug
-        // is reported instead of silently yielding a zero.
+        // is reported instead of silently yielding a zero. A string default that is not a
+        // YAML scalar ("Sign in: now") is taken literally.
         YAML::Node default_node;
+        bool parsed_ok = true;
         try {
             default_node = YAML::Load(key.default_value);
         } catch (const YAML::Exception& error) {
-            sink_.add(where, key_path,
-                      "the plugin's default value is not valid YAML (" + error.msg +
-                          "); this is a bug in the plugin");
-            continue;
+            parsed_ok = false;
+            if (key.type != sdk::ConfigType::string) {
+                sink_.add(where, key_path,
+                          "the plugin's default value is not valid YAML (" + error.msg +
+                              "); this is a bug in the plugin");
+                continue;
+            }
         }
-        if (key.type == sdk::ConfigType::string && default_node.IsNull()) {
+        if (key.type == sdk::ConfigType::string && (!parsed_ok || !default_node.IsScalar())) {
             value.text = key.default_value;
             continue;
         }

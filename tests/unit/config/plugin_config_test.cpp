@@ -324,6 +324,30 @@ BOOST_AUTO_TEST_CASE(empty_schema_refuses_any_key) {
     BOOST_TEST(validatePluginConfig(instance("      {}\n"), schema, none) != nullptr);
 }
 
+BOOST_AUTO_TEST_CASE(instance_built_in_code_without_config_uses_defaults) {
+    sdk::ConfigSchema schema;
+    schema.add("digits", sdk::ConfigType::integer, false, "6");
+    schema.add("greeting", sdk::ConfigType::string, false, "Hello: {name}");
+    schema.add("quoted", sdk::ConfigType::string, false, "\"x y\"");
+    PluginInstanceConfig inst;
+    inst.id = "pin";
+    inst.plugin = "pin";
+    inst.yaml_path = "authenticators[0]";
+    inst.file = "code";
+    ConfigErrors errors;
+    const auto node = validatePluginConfig(inst, schema, errors);
+    BOOST_REQUIRE_MESSAGE(node != nullptr, errors.str());
+    BOOST_TEST(node->getInt("digits") == 6);
+    BOOST_TEST(node->getString("greeting") == "Hello: {name}");  // not YAML: taken literally
+    BOOST_TEST(node->getString("quoted") == "x y");              // a YAML scalar
+    BOOST_TEST(node->where("digits") == "code: authenticators[0].config.digits");
+
+    schema.add("name", sdk::ConfigType::string, true);
+    ConfigErrors missing;
+    BOOST_TEST(validatePluginConfig(inst, schema, missing) == nullptr);
+    BOOST_TEST(missing.str() == "code: authenticators[0].config: missing required key \"name\"");
+}
+
 BOOST_AUTO_TEST_CASE(earlier_errors_do_not_make_a_valid_instance_fail) {
     ConfigErrors errors;
     errors.add({"other.yaml", 1, 1, "x", "earlier problem"});
