@@ -168,7 +168,9 @@ std::string Metrics::render() const {
     out += "# HELP authd_process_start_time_seconds Start time of the process since the Unix "
            "epoch, in seconds.\n";
     out += "# TYPE authd_process_start_time_seconds gauge\n";
-    out += "authd_process_start_time_seconds " + formatDouble(start_time_seconds_) + "\n";
+    char start[32];
+    std::snprintf(start, sizeof start, "%.3f", start_time_seconds_);
+    out += "authd_process_start_time_seconds " + std::string(start) + "\n";
     out += "# HELP authd_http_requests_in_flight HTTP requests being served.\n";
     out += "# TYPE authd_http_requests_in_flight gauge\n";
     out += "authd_http_requests_in_flight " +
