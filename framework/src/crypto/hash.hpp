@@ -12,7 +12,8 @@ std::string sha256(std::string_view data);
 /// SHA-256 of `data` as 64 lower-case hex characters.
 std::string sha256Hex(std::string_view data);
 
-/// HMAC-SHA256 (RFC 2104): 32 raw bytes.
+/// HMAC-SHA256 (RFC 2104): 32 raw bytes. Empty only for a key longer than INT_MAX bytes,
+/// which OpenSSL cannot take.
 std::string hmacSha256(std::string_view key, std::string_view data);
 
 /// HMAC-SHA256 as 64 lower-case hex characters.
