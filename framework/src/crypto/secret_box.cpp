@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 
 namespace authd::crypto {
@@ -87,6 +88,10 @@ void SecretBox::wipe() noexcept {
         OPENSSL_cleanse(key_.data(), key_.size());
     }
     key_.clear();
+}
+
+std::string SecretBox::deriveKey(std::string_view label) const {
+    return hmacSha256(key_, label);
 }
 
 sdk::Result<std::string> SecretBox::seal(std::string_view plaintext, std::string_view aad) const {

@@ -40,6 +40,12 @@ public:
     /// plaintext or key material.
     sdk::Result<std::string> open(std::string_view sealed, std::string_view aad = {}) const;
 
+    /// A 32-byte key for another purpose (HMAC keys of refresh-token successors, CSRF tokens),
+    /// derived as HMAC-SHA256(master key, label), so that no further secret has to be stored
+    /// and every node sharing the master key derives the same one. Distinct labels give
+    /// independent keys; the master key cannot be recovered from a derived one.
+    std::string deriveKey(std::string_view label) const;
+
     /// seal() with a caller-chosen nonce, so that known-answer vectors can be checked. Never use
     /// outside tests: reusing a nonce under one key breaks GCM.
     sdk::Result<std::string> sealWithNonceForTest(std::string_view nonce,
