@@ -45,7 +45,11 @@ if [[ ${#as_pg[@]} -gt 0 ]]; then
 fi
 
 dump_logs() {
-    for f in "$cluster/initdb.log" "$cluster/server.log" "$cluster/pg_ctl.log"; do
+    local files=("$cluster/server.log" "$cluster/pg_ctl.log")
+    if [[ ${initdb_failed:-0} -eq 1 ]]; then
+        files=("$cluster/initdb.log")
+    fi
+    for f in "${files[@]}"; do
         if [[ -s "$f" ]]; then
             log "---- $f ----"
             cat "$f" >&2
@@ -62,6 +66,7 @@ fail() {
 
 if ! "${as_pg[@]}" "$pgbin/initdb" -D "$cluster/data" -U postgres -A trust -E UTF8 \
         --locale=C --no-sync >"$cluster/initdb.log" 2>&1; then
+    initdb_failed=1
     fail "initdb failed"
 fi
 
