@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tokens/jws.hpp"
 
+#include <algorithm>
 #include <array>
 #include <exception>
 
@@ -47,6 +48,32 @@ using BignumPtr = std::unique_ptr<BIGNUM, BignumDeleter>;
 
 const unsigned char* bytes(std::string_view text) noexcept {
     return reinterpret_cast<const unsigned char*>(text.data());
+}
+
+constexpr std::size_t kSha256BlockBytes = 64;
+constexpr std::size_t kSha256Bytes = 32;
+
+// HMAC-SHA256 over precomputed pad states (RFC 2104 section 4 suggests exactly this).
+sdk::Result<std::string> hmacFromState(const EVP_MD_CTX* inner, const EVP_MD_CTX* outer,
+                                       std::string_view data) {
+    // One scratch context per thread: the states are shared read-only between threads.
+    thread_local MdCtxPtr scratch(EVP_MD_CTX_new());
+    unsigned char inner_digest[kSha256Bytes];
+    unsigned char mac[kSha256Bytes];
+    unsigned int length = 0;
+    EVP_MD_CTX* ctx = scratch.get();
+    const bool ok = ctx != nullptr && EVP_MD_CTX_copy_ex(ctx, inner) == 1 &&
+                    EVP_DigestUpdate(ctx, data.data(), data.size()) == 1 &&
+                    EVP_DigestFinal_ex(ctx, inner_digest, &length) == 1 &&
+                    EVP_MD_CTX_copy_ex(ctx, outer) == 1 &&
+                    EVP_DigestUpdate(ctx, inner_digest, sizeof inner_digest) == 1 &&
+                    EVP_DigestFinal_ex(ctx, mac, &length) == 1 && length == kSha256Bytes;
+    OPENSSL_cleanse(inner_digest, sizeof inner_digest);
+    if (!ok) {
+        ERR_clear_error();
+        return sdk::makeError(sdk::ErrorCode::internal, "HMAC-SHA256 failed");
+    }
+    return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
 }
 
 sdk::Error malformed(std::string_view why) {
@@ -273,19 +300,51 @@ bool isAsymmetric(Alg alg) noexcept {
     return alg != Alg::hs256;
 }
 
+// EVP_MD_CTX_free wipes the digest state, which here is key-equivalent.
+struct Key::HmacState {
+    MdCtxPtr inner;
+    MdCtxPtr outer;
+};
+
 sdk::Result<Key> Key::hmac(std::string_view secret, std::string kid) {
     if (secret.size() < kMinHmacKeyBytes) {
         return sdk::makeError(sdk::ErrorCode::invalid_argument,
                               "HS256 key must be at least 32 bytes");
     }
+    // RFC 2104: a key longer than the block is hashed first; then both pads are absorbed.
+    unsigned char block[kSha256BlockBytes] = {};
+    if (secret.size() > kSha256BlockBytes) {
+        const std::string digest = crypto::sha256(secret);
+        std::copy(digest.begin(), digest.end(), block);
+    } else {
+        std::copy(secret.begin(), secret.end(), block);
+    }
+    unsigned char ipad[kSha256BlockBytes];
+    unsigned char opad[kSha256BlockBytes];
+    for (std::size_t i = 0; i < kSha256BlockBytes; ++i) {
+        ipad[i] = static_cast<unsigned char>(block[i] ^ 0x36U);
+        opad[i] = static_cast<unsigned char>(block[i] ^ 0x5cU);
+    }
+    auto state = std::make_shared<HmacState>();
+    state->inner.reset(EVP_MD_CTX_new());
+    state->outer.reset(EVP_MD_CTX_new());
+    const bool ok = state->inner && state->outer &&
+                    EVP_DigestInit_ex(state->inner.get(), EVP_sha256(), nullptr) == 1 &&
+                    EVP_DigestUpdate(state->inner.get(), ipad, sizeof ipad) == 1 &&
+                    EVP_DigestInit_ex(state->outer.get(), EVP_sha256(), nullptr) == 1 &&
+                    EVP_DigestUpdate(state->outer.get(), opad, sizeof opad) == 1;
+    OPENSSL_cleanse(block, sizeof block);
+    OPENSSL_cleanse(ipad, sizeof ipad);
+    OPENSSL_cleanse(opad, sizeof opad);
+    if (!ok) {
+        ERR_clear_error();
+        return sdk::makeError(sdk::ErrorCode::internal, "cannot set up HMAC-SHA256");
+    }
     Key key;
     key.alg_ = Alg::hs256;
     key.kid_ = std::move(kid);
     key.can_sign_ = true;
-    key.secret_ = std::shared_ptr<const std::string>(new std::string(secret), [](const std::string* s) {
-        OPENSSL_cleanse(const_cast<char*>(s->data()), s->size());
-        delete s;
-    });
+    key.hmac_ = std::move(state);
     return key;
 }
 
@@ -327,11 +386,7 @@ sdk::Result<std::string> signRaw(const Key& key, std::string_view signing_input)
                               "key " + key.kid_ + " is a public key and cannot sign");
     }
     if (key.alg_ == Alg::hs256) {
-        auto mac = crypto::hmacSha256(*key.secret_, signing_input);
-        if (mac.empty()) {
-            return sdk::makeError(sdk::ErrorCode::internal, "HMAC-SHA256 failed");
-        }
-        return mac;
+        return hmacFromState(key.hmac_->inner.get(), key.hmac_->outer.get(), signing_input);
     }
     MdCtxPtr ctx(EVP_MD_CTX_new());
     std::size_t length = 0;
@@ -361,11 +416,11 @@ sdk::Result<std::string> signRaw(const Key& key, std::string_view signing_input)
 sdk::Result<void> verifyRaw(const Key& key, std::string_view signing_input,
                             std::string_view signature) {
     if (key.alg_ == Alg::hs256) {
-        const auto expected = crypto::hmacSha256(*key.secret_, signing_input);
-        if (expected.empty()) {
-            return sdk::makeError(sdk::ErrorCode::internal, "HMAC-SHA256 failed");
+        auto expected = hmacFromState(key.hmac_->inner.get(), key.hmac_->outer.get(), signing_input);
+        if (!expected) {
+            return std::move(expected).error();
         }
-        if (!crypto::constantTimeEquals(expected, signature)) {
+        if (!crypto::constantTimeEquals(*expected, signature)) {
             return mismatch();
         }
         return sdk::ok();
