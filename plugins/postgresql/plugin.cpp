@@ -61,7 +61,8 @@ sdk::Result<sdk::StoragePtr> open(const sdk::InstanceSpec& spec, sdk::HostContex
     if (!params) {
         return configError(config, "dsn", params.error().message);
     }
-    const std::string password = config.has("password") ? config.getSecret("password") : std::string();
+    // Empty when not configured (a secret given as password_env / password_file).
+    const std::string password = config.getSecret("password");
     auto connect_string = buildConnectString(*params, password, connect_timeout);
     if (!connect_string) {
         return configError(config, "dsn", connect_string.error().message);

@@ -55,6 +55,9 @@ soci_common::ErrorClass PostgresqlDialect::classify(const ::soci::soci_error& er
         return {ErrorCode::internal, false};
     }
     const std::string message = error.get_error_message();
+    if (message.find("authentication failed") != std::string::npos) {
+        return {ErrorCode::invalid_config, false};  // the configured credentials were refused
+    }
     for (const char* lost : {"Cannot establish connection", "no connection to the server",
                              "server closed the connection", "could not connect",
                              "connection to server"}) {

@@ -29,7 +29,7 @@ std::string readFirstLine(const std::string& path) {
     return line;
 }
 
-void pgExec(const std::string& dsn, const std::string& sql) {
+std::string pgRun(const std::string& dsn, const std::string& sql) {
     PGconn* conn = PQconnectdb(dsn.c_str());
     if (PQstatus(conn) != CONNECTION_OK) {
         std::string message = PQerrorMessage(conn);
@@ -40,12 +40,19 @@ void pgExec(const std::string& dsn, const std::string& sql) {
     PGresult* result = PQexec(conn, sql.c_str());
     ExecStatusType status = PQresultStatus(result);
     std::string message = PQresultErrorMessage(result);
+    std::string first;
+    if (status == PGRES_TUPLES_OK && PQntuples(result) > 0 && PQnfields(result) > 0) {
+        first = PQgetvalue(result, 0, 0);
+    }
     PQclear(result);
     PQfinish(conn);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
         throw std::runtime_error("PostgreSQL refused \"" + sql + "\": " + message);
     }
+    return first;
 }
+
+void pgExec(const std::string& dsn, const std::string& sql) { pgRun(dsn, sql); }
 
 }  // namespace
 
@@ -174,6 +181,8 @@ Config ContractEnv::freshConfig() {
     }
     return config;
 }
+
+std::string ContractEnv::pgQuery(const std::string& sql) { return pgRun(pg_base_dsn_, sql); }
 
 void ContractEnv::rawExec(const Config& config, const std::string& sql) {
     if (isSqlite()) {

@@ -51,6 +51,11 @@ public:
     /// Runs raw SQL on the database `config` points at, bypassing the plugin.
     void rawExec(const Config& config, const std::string& sql);
 
+    /// The PostgreSQL server's base DSN (empty for other plugins).
+    const std::string& pgBaseDsn() const { return pg_base_dsn_; }
+    /// Runs `sql` on the base DSN and returns the first column of the first row ("" if none).
+    std::string pgQuery(const std::string& sql);
+
     /// A run-unique id with a readable prefix.
     std::string uid(const std::string& prefix);
 

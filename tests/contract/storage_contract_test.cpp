@@ -360,6 +360,48 @@ BOOST_AUTO_TEST_CASE(uri_dsn_error_says_to_use_key_value) {
     BOOST_TEST(opened.error().message.find("key=value") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(secrets_reach_the_database_intact) {
+    sdk::ConfigSchema schema;
+    env().plugin().manifest().describe_config(schema);
+    std::vector<std::string> secrets;
+    for (const sdk::ConfigKey& key : schema.keys()) {
+        if (key.type == sdk::ConfigType::secret) {
+            secrets.push_back(key.name);
+        }
+    }
+    if (!env().isPostgresql()) {
+        // An embedded file database has no credentials to pass on.
+        BOOST_TEST(secrets.empty());
+        return;
+    }
+    BOOST_TEST(secrets == std::vector<std::string>{"password"}, boost::test_tools::per_element());
+    // tests/support/pg_start.sh makes the server demand a password from this role only.
+    const std::string role = "authd_password_test";
+    const std::string method = env().pgQuery(
+        "SELECT auth_method FROM pg_hba_file_rules WHERE '" + role +
+        "' = ANY(user_name) ORDER BY line_number LIMIT 1");
+    BOOST_REQUIRE_MESSAGE(method == "scram-sha-256",
+                          "the server does not demand a password from " << role
+                              << " (got '" << method
+                              << "'): run against the `postgresql` CTest fixture");
+    // Spaces, quotes and backslashes: what a connection string must escape.
+    const std::string password = "s3cr et'q\\x\"y";
+    env().pgQuery("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + role +
+                  "') THEN CREATE ROLE " + role + " LOGIN; END IF; END$$");
+    env().pgQuery("ALTER ROLE " + role + " PASSWORD 's3cr et''q\\x\"y'");
+    Config config = {{"dsn", env().pgBaseDsn() + " user=" + role}, {"password", password},
+                     {"pool_size", "1"}};
+    auto opened = env().plugin().open(config, env().host());
+    BOOST_REQUIRE_MESSAGE(opened.has_value(), describe(opened));
+    REQUIRE_OK((*opened)->ping());
+    config["password"] = "wrong";
+    auto refused = env().plugin().open(config, env().host());
+    BOOST_CHECK_MESSAGE(failsWith(refused, ErrorCode::invalid_config), describe(refused));
+    if (!refused) {
+        BOOST_TEST(refused.error().message.find("wrong") == std::string::npos);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(unreachable_database_is_unavailable) {
     Config config;
     if (env().isSqlite()) {

@@ -6,6 +6,8 @@
 # folder holding data/ and server.log), port. pg_stop.sh STATE_DIR stops exactly this cluster.
 # Runs initdb/pg_ctl as the `postgres` user when started as root (initdb refuses root).
 # Exit status is non-zero, with the server log printed, whenever the server is not usable.
+# Every role logs in without a password (trust) except `authd_password_test`, which must
+# give its password (scram-sha-256): tests that check password handling create that role.
 set -euo pipefail
 
 state_dir=${1:?usage: pg_start.sh STATE_DIR}
@@ -69,6 +71,11 @@ if ! "${as_pg[@]}" "$pgbin/initdb" -D "$cluster/data" -U postgres -A trust -E UT
     initdb_failed=1
     fail "initdb failed"
 fi
+
+# Prepend: pg_hba.conf is read top-down, first match wins.
+hba="$cluster/data/pg_hba.conf"
+{ echo "host all authd_password_test 127.0.0.1/32 scram-sha-256"; cat "$hba"; } >"$hba.new"
+cat "$hba.new" >"$hba" && rm -f "$hba.new"
 
 # A free loopback port: ask the kernel for one, then retry on the rare collision where
 # someone else takes it before the postmaster binds it.
