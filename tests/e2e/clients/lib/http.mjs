@@ -181,7 +181,8 @@ function excerpt(text) {
 /// redirects, fills the password form, answers the consent form with `decision`, and stops at
 /// the first redirect to `redirect_uri`. Returns { callback: URL, pages: [...] } where pages
 /// lists what was seen ('login', 'consent', ...), for the caller's own checks.
-export async function signIn(jar, authorize_url, { email, password, redirect_uri, decision = 'allow', max_steps = 20 }) {
+/// A page with neither form nor a sign-in link fails with its text.
+export async function signIn(jar, authorize_url, { email, password, redirect_uri, decision = 'allow', consent_action, max_steps = 20 }) {
   let response = await request(jar, authorize_url);
   const pages = [];
   for (let i = 0; i < max_steps; i += 1) {
@@ -212,7 +213,10 @@ export async function signIn(jar, authorize_url, { email, password, redirect_uri
       check(consent.method === 'POST', `the consent form must POST (got ${consent.method})`);
       const button = consent.controls.find((c) => c.name === 'decision' && c.value === decision);
       check(button, `the consent form has no control decision=${decision}`, consent.html);
-      response = await submitForm(jar, consent, formFields(consent, {}, button));
+      // `consent_action` posts the same fields to another URL (the second seed's
+      // POST /api/oauth/consent), as an app-built consent form would.
+      const target = consent_action ? { ...consent, action: consent_action } : consent;
+      response = await submitForm(jar, target, formFields(consent, {}, button));
       continue;
     }
     // A chooser listing the sign-in methods: take the password one.
