@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "oauth/session.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+
+#include "crypto/hash.hpp"
+#include "crypto/random.hpp"
+#include "http/json_body.hpp"
+#include "oauth/audit_log.hpp"
+#include "oauth/json_text.hpp"
+#include "oauth/provider.hpp"
+
+namespace authd::oauth {
+namespace {
+
+constexpr std::size_t kOpaqueTokenLength = 43;  // randomToken(32)
+
+sdk::Error csprngFailed() {
+    return sdk::makeError(sdk::ErrorCode::internal, "the CSPRNG failed");
+}
+
+}  // namespace
+
+bool isOpaqueToken(std::string_view value) noexcept {
+    if (value.size() != kOpaqueTokenLength) {
+        return false;
+    }
+    return std::all_of(value.begin(), value.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_';
+    });
+}
+
+std::string browserCookieOf(const http::Request& request) {
+    std::string value = request.cookie(std::string(kBrowserCookie));
+    return isOpaqueToken(value) ? value : std::string();
+}
+
+BrowserBinding::BrowserBinding(ProviderContext& ctx, const http::Request& request)
+    : id_(browserCookieOf(request)), secure_(ctx.secure_cookies || request.secure) {
+    if (id_.empty()) {
+        id_ = crypto::randomToken(32);
+        is_new_ = true;
+    }
+}
+
+std::string BrowserBinding::hash() const {
+    return crypto::sha256Hex(id_);
+}
+
+void BrowserBinding::apply(http::Response& response) const {
+    if (!is_new_ || id_.empty()) {
+        return;
+    }
+    http::SetCookie cookie;
+    cookie.name = std::string(kBrowserCookie);
+    cookie.value = id_;
+    cookie.max_age = kBrowserCookieMaxAge;
+    cookie.http_only = true;
+    cookie.secure = secure_;
+    cookie.same_site = "Lax";
+    response.setCookie(cookie);
+}
+
+sdk::Result<std::optional<ActiveSession>> currentSession(ProviderContext& ctx,
+                                                         const http::Request& request) {
+    const std::string token = request.cookie(std::string(kSessionCookie));
+    if (!isOpaqueToken(token)) {
+        return std::optional<ActiveSession>();
+    }
+    auto session = ctx.store.sessions().findByTokenHash(crypto::sha256Hex(token));
+    if (!session) {
+        if (session.error().code == sdk::ErrorCode::not_found) {
+            return std::optional<ActiveSession>();
+        }
+        return std::move(session).error();
+    }
+    const sdk::UnixTime now = ctx.now();
+    if (session->revoked_at != 0 || (session->expires_at != 0 && now >= session->expires_at)) {
+        return std::optional<ActiveSession>();
+    }
+    auto user = ctx.store.users().get(session->user_id);
+    if (!user) {
+        if (user.error().code == sdk::ErrorCode::not_found) {
+            return std::optional<ActiveSession>();
+        }
+        return std::move(user).error();
+    }
+    ActiveSession active;
+    active.session = std::move(*session);
+    active.user = std::move(*user);
+    active.token = token;
+    return std::optional<ActiveSession>(std::move(active));
+}
+
+sdk::Result<ActiveSession> signInSession(ProviderContext& ctx, const http::Request& request,
+                                         const std::optional<ActiveSession>& current,
+                                         const sdk::User& user,
+                                         const std::vector<std::string>& amr) {
+    const sdk::UnixTime now = ctx.now();
+    const sdk::Seconds ttl = ctx.config.tokens.session_ttl;
+    if (current && current->user.id == user.id) {
+        ActiveSession refreshed = *current;
+        refreshed.user = user;
+        refreshed.session.auth_time = now;
+        refreshed.session.amr = amr;
+        refreshed.session.expires_at = now + ttl;
+        if (auto updated = ctx.store.sessions().update(refreshed.session); !updated) {
+            return std::move(updated).error();
+        }
+        return refreshed;
+    }
+    ActiveSession fresh;
+    fresh.token = crypto::randomToken(32);
+    fresh.session.id = crypto::uuidV4();
+    if (fresh.token.empty() || fresh.session.id.empty()) {
+        return csprngFailed();
+    }
+    fresh.session.token_hash = crypto::sha256Hex(fresh.token);
+    fresh.session.user_id = user.id;
+    fresh.session.created_at = now;
+    fresh.session.auth_time = now;
+    fresh.session.expires_at = now + ttl;
+    fresh.session.amr = amr;
+    fresh.session.client_address = request.client_address;
+    fresh.session.user_agent = request.header("User-Agent").substr(0, 512);
+    fresh.user = user;
+    if (auto created = ctx.store.sessions().create(fresh.session); !created) {
+        return std::move(created).error();
+    }
+    return fresh;
+}
+
+http::SetCookie sessionCookie(const ProviderContext& ctx, const std::string& token) {
+    http::SetCookie cookie;
+    cookie.name = std::string(kSessionCookie);
+    cookie.value = token;
+    cookie.max_age = ctx.config.tokens.session_ttl;
+    cookie.http_only = true;
+    cookie.secure = ctx.secure_cookies;
+    cookie.same_site = "Lax";
+    return cookie;
+}
+
+http::SetCookie clearedSessionCookie(const ProviderContext& ctx) {
+    http::SetCookie cookie = sessionCookie(ctx, "");
+    cookie.max_age = 0;
+    return cookie;
+}
+
+std::string encodeSessionRecord(const SessionRecord& record) {
+    std::string out = "{\"authenticator\":";
+    appendJsonString(out, record.authenticator);
+    out += ",\"clients\":[";
+    for (std::size_t i = 0; i < record.clients.size(); ++i) {
+        if (i != 0) {
+            out += ',';
+        }
+        appendJsonString(out, record.clients[i]);
+    }
+    out += "]}";
+    return out;
+}
+
+SessionRecord decodeSessionRecord(std::string_view json) {
+    SessionRecord record;
+    auto parsed = http::parseJsonObject(json);
+    if (!parsed) {
+        return record;
+    }
+    try {
+        const Poco::JSON::Object& object = **parsed;
+        if (object.has("authenticator") && object.get("authenticator").isString()) {
+            record.authenticator = object.getValue<std::string>("authenticator");
+        }
+        if (Poco::JSON::Array::Ptr clients = object.getArray("clients"); !clients.isNull()) {
+            for (std::size_t i = 0; i < clients->size(); ++i) {
+                const Poco::Dynamic::Var item = clients->get(static_cast<unsigned>(i));
+                if (item.isString()) {
+                    record.clients.push_back(item.extract<std::string>());
+                }
+            }
+        }
+    } catch (const Poco::Exception&) {
+        return SessionRecord{};
+    }
+    return record;
+}
+
+sdk::Result<SessionRecord> loadSessionRecord(ProviderContext& ctx, const std::string& session_id) {
+    auto stored =
+        ctx.store.pluginData().get(std::string(kSessionRecordNamespace), session_id, ctx.now());
+    if (!stored) {
+        if (stored.error().code == sdk::ErrorCode::not_found) {
+            return SessionRecord{};
+        }
+        return std::move(stored).error();
+    }
+    return decodeSessionRecord(stored->value);
+}
+
+sdk::Result<void> saveSessionRecord(ProviderContext& ctx, const sdk::Session& session,
+                                    const SessionRecord& record) {
+    sdk::PluginRecord stored;
+    stored.ns = std::string(kSessionRecordNamespace);
+    stored.key = session.id;
+    stored.value = encodeSessionRecord(record);
+    stored.expires_at = session.expires_at;
+    return ctx.store.pluginData().put(stored);
+}
+
+sdk::Result<void> addSessionClient(ProviderContext& ctx, const sdk::Session& session,
+                                   const std::string& client_id) {
+    auto record = loadSessionRecord(ctx, session.id);
+    if (!record) {
+        return std::move(record).error();
+    }
+    if (std::find(record->clients.begin(), record->clients.end(), client_id) !=
+        record->clients.end()) {
+        return sdk::ok();
+    }
+    record->clients.push_back(client_id);
+    return saveSessionRecord(ctx, session, *record);
+}
+
+void auditBrowserEvent(ProviderContext& ctx, const http::Request& request, std::string type,
+                       std::string user_id, std::string client_id, std::string detail) {
+    sdk::AuditEvent event;
+    event.id = crypto::uuidV4();
+    event.time = ctx.now();
+    event.type = std::move(type);
+    event.user_id = std::move(user_id);
+    event.client_id = std::move(client_id);
+    event.client_address = request.client_address;
+    event.detail = detail.empty() ? std::string("{}") : std::move(detail);
+    if (ctx.audit != nullptr) {
+        ctx.audit->record(std::move(event));
+        return;
+    }
+    if (auto appended = ctx.store.audit().append(event); !appended) {
+        ctx.log().log(sdk::LogLevel::error, "oauth.audit_failed",
+                      "could not write an audit event: " + appended.error().message,
+                      {{"type", event.type}});
+    }
+}
+
+}  // namespace authd::oauth
