@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <exception>
+#include <sstream>
 
 #include <Poco/JSON/Stringifier.h>
 #include <openssl/bn.h>
@@ -13,8 +14,6 @@
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <openssl/objects.h>
-
-#include <sstream>
 
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
