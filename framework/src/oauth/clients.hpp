@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -12,6 +13,7 @@
 #include "crypto/secret_box.hpp"
 #include "http/request.hpp"
 #include "oauth/errors.hpp"
+#include "tokens/jws.hpp"
 
 namespace authd::oauth {
 
@@ -21,6 +23,13 @@ struct ClientInfo {
     std::string client_secret;         ///< empty for public clients
     std::string signing_key;           ///< HS256 key of access tokens (64 hex chars, as ASCII)
     std::string previous_signing_key;  ///< still verifies until previous_signing_key_until
+    /// The HMAC keys built once per load (an HMAC key's setup is most of the cost of one MAC):
+    /// signing_key (signs and verifies HS256 access tokens), previous_signing_key (verifies
+    /// only, while previous_signing_key_until is in the future) and client_secret (HS256 ID
+    /// tokens). Absent when the secret is absent or shorter than HS256 allows.
+    std::optional<tokens::Key> access_key;
+    std::optional<tokens::Key> previous_access_key;
+    std::optional<tokens::Key> secret_key;
     bool isPublic() const { return project.client_type == "public"; }
     bool allowsGrant(std::string_view grant) const;
 };

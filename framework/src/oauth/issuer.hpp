@@ -7,6 +7,7 @@
 #include "authd/sdk/storage.hpp"
 #include "oauth/clients.hpp"
 #include "oauth/errors.hpp"
+#include "tokens/jws.hpp"
 
 namespace authd::oauth {
 
@@ -50,7 +51,18 @@ public:
                                      const Grant& grant, const std::string& access_token,
                                      sdk::UnixTime now);
 
-    /// A new refresh token and its stored hash (family bookkeeping is the caller's).
+    /// An OpenID Connect Back-Channel Logout 1.0 logout token (section 2.4) for `client`:
+    /// iss, aud, iat, exp (2 minutes), jti, sub (when given), sid (when given) and the
+    /// backchannel-logout event; header typ "logout+jwt"; signed like the client's ID tokens.
+    sdk::Result<std::string> logoutToken(const ClientInfo& client, const std::string& user_id,
+                                         const std::string& sid, sdk::UnixTime now);
+
+    /// The alg of the client's ID tokens (and logout tokens): the project's, else
+    /// tokens.default_id_token_alg; RS256 instead of HS256 for a client without a secret.
+    tokens::Alg idTokenAlg(const ClientInfo& client) const;
+
+    /// A new refresh token: 256 random bits, base64url; the store keeps sha256Hex of it
+    /// (family bookkeeping is the caller's). Empty only if the CSPRNG fails.
     std::string newRefreshToken();
     /// The successor of `token` (HMAC with the refresh key), so a duplicate refresh inside
     /// the grace window gets the same successor.

@@ -16,6 +16,8 @@
 namespace authd::oauth {
 
 class TokenIssuer;
+class AuditLog;
+class StateCache;
 
 /// What every endpoint shares. Built once by Provider; references stay valid for the
 /// process lifetime. Threading: every member is thread-safe.
@@ -32,6 +34,12 @@ struct ProviderContext {
     std::string refresh_key;  ///< HMAC key deriving a refresh token's successor
     std::string csrf_key;     ///< HMAC key of CSRF tokens
     bool secure_cookies = false;  ///< issuer is https or TLS is on
+    /// The audit trail (batched writes; see audit_log.hpp). Never null once Provider::create
+    /// returned.
+    AuditLog* audit = nullptr;
+    /// Cached users, refresh families and sessions for the bearer-token endpoints; call its
+    /// forget*() after changing one of them. Never null once Provider::create returned.
+    StateCache* state = nullptr;
 
     sdk::UnixTime now() const { return host.clock().now(); }
     sdk::Logger& log() const { return host.logger(); }
@@ -52,11 +60,10 @@ public:
     ProviderContext& context() noexcept { return *context_; }
 
 private:
-    Provider() = default;
-    std::unique_ptr<tokens::KeyRing> keys_;
-    std::unique_ptr<ClientRegistry> clients_;
-    std::unique_ptr<TokenIssuer> issuer_;
-    std::unique_ptr<ProviderContext> context_;
+    struct Parts;  // the pieces, which refer to each other; provider.cpp
+    explicit Provider(std::unique_ptr<Parts> parts);
+    std::unique_ptr<Parts> parts_;
+    ProviderContext* context_ = nullptr;
 };
 
 // Route groups, one per file; Provider::registerRoutes calls each.

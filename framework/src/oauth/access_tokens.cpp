@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "oauth/access_tokens.hpp"
+
+#include <algorithm>
+
+#include "oauth/provider.hpp"
+#include "oauth/state_cache.hpp"
+#include "tokens/claims.hpp"
+#include "tokens/json_text.hpp"
+#include "tokens/key_ring.hpp"
+
+namespace authd::oauth {
+namespace {
+
+OAuthError invalidToken(std::string description) {
+    return {"invalid_token", std::move(description)};
+}
+
+std::string claimProblem(const tokens::ClaimVerdict& verdict) {
+    switch (*verdict.failure) {
+    case tokens::ClaimFailure::expired: return "the access token has expired";
+    case tokens::ClaimFailure::wrong_issuer: return "the access token was issued by another issuer";
+    case tokens::ClaimFailure::wrong_audience: return "the access token is for another audience";
+    case tokens::ClaimFailure::not_yet_valid:
+    case tokens::ClaimFailure::issued_in_future: return "the access token is not valid yet";
+    default: return "the access token's claims are malformed";
+    }
+}
+
+}  // namespace
+
+bool looksLikeJwt(std::string_view token) noexcept {
+    return std::count(token.begin(), token.end(), '.') == 2;
+}
+
+std::variant<VerifiedAccessToken, OAuthError> verifyAccessToken(ProviderContext& ctx,
+                                                                std::string_view token) {
+    if (token.empty()) {
+        return invalidToken("the access token is empty");
+    }
+    // Which project's key verifies it is written inside the token; nothing read here is
+    // trusted until the signature checked out with that project's key.
+    auto unverified = tokens::decodeUnverified(token);
+    if (!unverified) {
+        return invalidToken("the access token is malformed");
+    }
+    std::optional<std::string> client_id = tokens::stringMember(*unverified->claims, "client_id");
+    if (!client_id) {
+        return invalidToken("not an access token issued here");
+    }
+    auto found = ctx.clients.find(*client_id);
+    if (!found) {
+        if (found.error().code == sdk::ErrorCode::not_found) {
+            return invalidToken("the access token's client no longer exists");
+        }
+        return serverError("the client could not be loaded");
+    }
+    ClientPtr client = std::move(*found);
+    const sdk::UnixTime now = ctx.now();
+
+    const auto alg = tokens::parseAlg(unverified->alg);
+    if (!alg) {
+        return invalidToken("the access token's alg is not accepted");
+    }
+    sdk::Result<tokens::VerifiedJws> verified =
+        sdk::makeError(sdk::ErrorCode::denied, "no key");
+    if (*alg == tokens::Alg::hs256) {
+        const std::string& configured = client->project.access_token_alg;
+        if ((!configured.empty() && configured != "HS256") || !client->access_key) {
+            return invalidToken("the access token's alg is not this client's");
+        }
+        tokens::KeySet keys;
+        keys.add(*client->access_key);
+        if (client->previous_access_key && client->project.previous_signing_key_until > now) {
+            keys.add(*client->previous_access_key);
+        }
+        verified = tokens::verify(token, keys, {tokens::Alg::hs256});
+    } else {
+        if (client->project.access_token_alg != tokens::algName(*alg) ||
+            unverified->typ != "at+jwt") {
+            return invalidToken("the access token's alg is not this client's");
+        }
+        verified = tokens::verify(token, *ctx.keys.verificationKeys(now), {*alg});
+    }
+    if (!verified) {
+        return invalidToken("the access token's signature does not verify");
+    }
+    const Poco::JSON::Object& claims = *verified->claims;
+
+    tokens::ClaimRules rules;
+    rules.now = now;
+    rules.issuer = ctx.issuer_url;
+    rules.audience = client->project.client_id;
+    rules.require_exp = true;
+    rules.require_iat = true;
+    rules.required = {"sub", "client_id"};
+    if (const auto verdict = tokens::checkClaims(claims, rules); !verdict) {
+        return invalidToken(claimProblem(verdict));
+    }
+    if (tokens::stringMember(claims, "client_id") != client->project.client_id) {
+        return invalidToken("the access token's client_id does not match its audience");
+    }
+
+    VerifiedAccessToken out;
+    out.client = std::move(client);
+    out.claims = verified->claims;
+    out.subject = tokens::stringMember(claims, "sub").value_or("");
+    out.scope = tokens::stringMember(claims, "scope").value_or("");
+    out.jti = tokens::stringMember(claims, "jti").value_or("");
+    out.session_id = tokens::stringMember(claims, "sid").value_or("");
+    out.family_id = tokens::stringMember(claims, "fid").value_or("");
+    out.issued_at = tokens::integerMember(claims, "iat").value_or(0);
+    out.expires_at = tokens::integerMember(claims, "exp").value_or(0);
+    if (out.subject.empty()) {
+        return invalidToken("the access token has no subject");
+    }
+
+    if (out.subject != out.client->project.client_id) {
+        auto user = ctx.state->user(out.subject);
+        if (!user) {
+            if (user.error().code == sdk::ErrorCode::not_found) {
+                return invalidToken("the user no longer exists");
+            }
+            return serverError("the user could not be loaded");
+        }
+        if ((*user)->status != "active") {
+            return invalidToken("the user is not active");
+        }
+        out.user = std::move(*user);
+    }
+    if (!out.family_id.empty()) {
+        auto family = ctx.state->family(out.family_id);
+        if (!family) {
+            if (family.error().code != sdk::ErrorCode::not_found) {
+                return serverError("the grant could not be loaded");
+            }
+            return invalidToken("the grant behind the access token was revoked");
+        }
+        if ((*family)->revoked_at != 0) {
+            return invalidToken("the grant behind the access token was revoked");
+        }
+    }
+    if (!out.session_id.empty()) {
+        auto session = ctx.state->session(out.session_id);
+        if (!session) {
+            if (session.error().code != sdk::ErrorCode::not_found) {
+                return serverError("the session could not be loaded");
+            }
+            return invalidToken("the session behind the access token has ended");
+        }
+        if ((*session)->revoked_at != 0) {
+            return invalidToken("the session behind the access token has ended");
+        }
+    }
+    return out;
+}
+
+}  // namespace authd::oauth

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "oauth/audit_log.hpp"
+
+#include <ctime>
+#include <vector>
+
+#include "crypto/random.hpp"
+#include "oauth/json_text.hpp"
+
+namespace authd::oauth {
+
+AuditLog::AuditLog(sdk::Storage& store, sdk::Logger& log, std::chrono::milliseconds interval,
+                   std::size_t batch, std::size_t max_queue)
+    : store_(store), log_(log), interval_(interval), batch_(batch), max_queue_(max_queue) {
+    worker_ = std::thread([this] { run(); });
+}
+
+AuditLog::~AuditLog() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    worker_.join();
+    writeQueued();
+}
+
+void AuditLog::complete(sdk::AuditEvent& event) {
+    if (event.id.empty()) {
+        event.id = crypto::uuidV4();
+    }
+    if (event.time == 0) {
+        event.time = static_cast<sdk::UnixTime>(std::time(nullptr));
+    }
+    if (event.detail.empty()) {
+        event.detail = "{}";
+    }
+}
+
+void AuditLog::record(sdk::AuditEvent event, bool urgent) {
+    complete(event);
+    if (urgent) {
+        auto written = store_.audit().append(event);
+        if (written) {
+            return;
+        }
+        log_.log(sdk::LogLevel::warning, "audit.write_failed",
+                 "an urgent audit event could not be written; it is queued for a retry",
+                 {{"type", event.type}, {"reason", written.error().message}});
+    }
+    bool wake = false;
+    std::size_t dropped = 0;
+    {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(std::move(event));
+        while (queue_.size() > max_queue_) {
+            queue_.pop_front();
+            ++dropped;
+        }
+        wake = queue_.size() >= batch_;
+    }
+    if (dropped > 0) {
+        log_.log(sdk::LogLevel::error, "audit.dropped",
+                 "the audit queue is full (the store keeps refusing writes); oldest events dropped",
+                 {{"count", std::to_string(dropped)}});
+    }
+    if (wake) {
+        wake_.notify_one();
+    }
+}
+
+void AuditLog::flush() {
+    writeQueued();
+}
+
+void AuditLog::run() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        wake_.wait_for(lock, interval_, [this] { return stopping_ || queue_.size() >= batch_; });
+        if (stopping_) {
+            break;
+        }
+        if (queue_.empty()) {
+            continue;
+        }
+        lock.unlock();
+        writeQueued();
+        lock.lock();
+    }
+}
+
+void AuditLog::writeQueued() {
+    std::lock_guard write(write_mutex_);
+    for (;;) {
+        std::vector<sdk::AuditEvent> events;
+        {
+            std::lock_guard lock(mutex_);
+            const std::size_t count = std::min(queue_.size(), batch_);
+            events.reserve(count);
+            for (std::size_t i = 0; i < count; ++i) {
+                events.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        if (events.empty()) {
+            return;
+        }
+        auto written = store_.transact([&](sdk::Storage& tx) -> sdk::Result<void> {
+            for (const auto& event : events) {
+                if (auto appended = tx.audit().append(event); !appended) {
+                    return appended;
+                }
+            }
+            return sdk::ok();
+        });
+        if (!written) {
+            log_.log(sdk::LogLevel::error, "audit.write_failed",
+                     "audit events could not be written; they stay queued for a retry",
+                     {{"count", std::to_string(events.size())},
+                      {"reason", written.error().message}});
+            std::lock_guard lock(mutex_);
+            for (auto it = events.rbegin(); it != events.rend(); ++it) {
+                queue_.push_front(std::move(*it));
+            }
+            return;
+        }
+        if (events.size() < batch_) {
+            return;
+        }
+    }
+}
+
+std::string auditDetail(std::initializer_list<std::pair<std::string_view, std::string_view>> members) {
+    std::string out = "{";
+    for (const auto& [name, value] : members) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        appendJsonString(out, name);
+        out += ':';
+        appendJsonString(out, value);
+    }
+    out += '}';
+    return out;
+}
+
+}  // namespace authd::oauth
