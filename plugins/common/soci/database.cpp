@@ -327,9 +327,21 @@ sdk::Result<int> Database::migrate() {
         }
     }
 
-    sdk::Result<int> reached = schemaVersion();
-    if (reached && *reached > latest) {
-        return tooNew(*reached);
+    // On the connection already held: a pool of one has no other to lease.
+    int reached = 0;
+    sdk::Result<void> read = guarded(sql, "migrate", [&](::soci::session& s) -> sdk::Result<void> {
+        sdk::Result<int> current = currentVersion(s);
+        if (!current) {
+            return std::move(current).error();
+        }
+        reached = *current;
+        return sdk::ok();
+    }, nullptr);
+    if (!read) {
+        return std::move(read).error();
+    }
+    if (reached > latest) {
+        return tooNew(reached);
     }
     return reached;
 }
