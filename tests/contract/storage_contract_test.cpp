@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include <sqlite3.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -418,6 +419,44 @@ BOOST_AUTO_TEST_CASE(unreachable_database_is_unavailable) {
     auto opened = env().plugin().open(config, env().host());
     BOOST_CHECK_MESSAGE(failsWith(opened, ErrorCode::unavailable), describe(opened));
     BOOST_TEST_MESSAGE("unreachable: " << describe(opened));
+}
+
+BOOST_AUTO_TEST_CASE(database_outage_is_unavailable_then_recovers) {
+    Config config = env().freshConfig();
+    config["pool_size"] = "1";
+    if (env().isSqlite()) {
+        config["busy_timeout"] = "1s";
+    } else {
+        config["dsn"] += " application_name=" + uid("outage");
+    }
+    auto opened = value(env().plugin().open(config, env().host()), "open");
+    REQUIRE_OK(opened->migrate());
+    sdk::User user;
+    user.id = uid("user");
+    if (env().isSqlite()) {
+        // Another process holds the write lock longer than busy_timeout.
+        sqlite3* holder = nullptr;
+        BOOST_REQUIRE(sqlite3_open(config.at("path").c_str(), &holder) == SQLITE_OK);
+        BOOST_REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+        auto blocked = opened->users().create(user);
+        BOOST_CHECK_MESSAGE(failsWith(blocked, ErrorCode::unavailable), describe(blocked));
+        sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_close(holder);
+    } else {
+        // The server drops the store's only connection.
+        std::string app = config.at("dsn").substr(config.at("dsn").rfind('=') + 1);
+        std::string killed = env().pgQuery(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = '" + app + "'");
+        BOOST_REQUIRE_MESSAGE(killed == "1", "terminated " << killed << " connections");
+        auto lost = opened->users().create(user);
+        BOOST_CHECK_MESSAGE(failsWith(lost, ErrorCode::unavailable), describe(lost));
+        BOOST_TEST(env().host().testLogger().saw("storage.reconnected"));
+    }
+    // The next call works again, on the same store.
+    REQUIRE_OK(opened->ping());
+    REQUIRE_OK(opened->users().create(user));
+    REQUIRE_OK(opened->users().get(user.id));
 }
 
 BOOST_AUTO_TEST_CASE(creates_the_database_folder_and_honours_defaults) {
