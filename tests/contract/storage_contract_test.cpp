@@ -443,10 +443,10 @@ BOOST_AUTO_TEST_CASE(database_outage_is_unavailable_then_recovers) {
         sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
         sqlite3_close(holder);
     } else {
-        // The server drops the store's only connection.
+        // The server drops the store's only connection (waiting until the backend is gone).
         std::string app = config.at("dsn").substr(config.at("dsn").rfind('=') + 1);
         std::string killed = env().pgQuery(
-            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "SELECT COUNT(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
             "WHERE application_name = '" + app + "'");
         BOOST_REQUIRE_MESSAGE(killed == "1", "terminated " << killed << " connections");
         auto lost = opened->users().create(user);
@@ -1116,11 +1116,17 @@ BOOST_AUTO_TEST_CASE(take_returns_it_once) {
 BOOST_AUTO_TEST_CASE(purge_removes_only_expired) {
     sdk::PendingAuthorization old_one = samplePending(kNow - 1);
     sdk::PendingAuthorization live = samplePending(kNow + 600);
+    sdk::PendingAuthorization taken_live = samplePending(kNow + 600);
     REQUIRE_OK(store().pending().create(old_one));
     REQUIRE_OK(store().pending().create(live));
+    REQUIRE_OK(store().pending().create(taken_live));
+    REQUIRE_OK(store().pending().take(taken_live.id));
     BOOST_TEST(value(store().pending().purgeExpired(kNow), "purge") >= 1);
     CHECK_FAILS(store().pending().get(old_one.id), ErrorCode::not_found);
+    CHECK_FAILS(store().pending().take(old_one.id), ErrorCode::not_found);
     REQUIRE_OK(store().pending().get(live.id));
+    // A taken request still reports the replay until it expires.
+    CHECK_FAILS(store().pending().take(taken_live.id), ErrorCode::already_consumed);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

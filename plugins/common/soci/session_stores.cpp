@@ -60,6 +60,8 @@ sdk::Result<sdk::Session> readOneSession(::soci::session& sql, const char* where
 
 constexpr const char* kSessionRevokedReason = "session_revoked";
 
+constexpr sdk::Seconds kTombstoneLifetime = 86400;
+
 constexpr const char* kPendingColumns =
     "id, browser_hash, client_id, params, user_id, session_id, created_at, expires_at";
 
@@ -303,9 +305,12 @@ sdk::Result<sdk::PendingAuthorization> PendingStoreImpl::take(const std::string&
 
 sdk::Result<std::int64_t> PendingStoreImpl::purgeExpired(sdk::UnixTime now) {
     return scope_.get<std::int64_t>(Mode::single, "pending.purgeExpired", [&](::soci::session& sql) {
+        // Tombstones of taken requests go when they expire, or a day after the take for
+        // requests that never expire.
         Stmt st(sql,
-                "DELETE FROM pending_authorizations WHERE expires_at <> 0 AND expires_at <= :a");
-        st.use(now);
+                "DELETE FROM pending_authorizations WHERE (expires_at <> 0 AND expires_at <= :a) "
+                "OR (taken_at <> 0 AND taken_at <= :b)");
+        st.use(now).use(now - kTombstoneLifetime);
         st.execute();
         return sdk::Result<std::int64_t>(st.affected());
     });
