@@ -79,15 +79,16 @@ authd::sdk::Result<authd::sdk::Page> HelloAuthenticator::render(const authd::sdk
         html += "<p class=\"error\" role=\"alert\">" + escapeHtml(step.error) + "</p>\n";
     }
     html += "<label>Email <input type=\"email\" name=\"email\" autocomplete=\"username\" "
-            "required value=\"" + escapeHtml(step.login_hint) + "\"></label>\n";
+            "required value=\"" +
+            escapeHtml(step.login_hint) + "\"></label>\n";
     html += "<label>Invite code <input type=\"password\" name=\"invite_code\" "
             "autocomplete=\"one-time-code\" required></label>\n";
     html += "<button type=\"submit\">Sign in</button>\n</form>\n";
     return page;
 }
 
-authd::sdk::Result<authd::sdk::Verdict> HelloAuthenticator::submit(
-    const authd::sdk::LoginStep& step, const authd::sdk::Fields& form) {
+authd::sdk::Result<authd::sdk::Verdict>
+HelloAuthenticator::submit(const authd::sdk::LoginStep& step, const authd::sdk::Fields& form) {
     const std::string email = normalizeEmail(form.get("email"));
     const std::string code = form.get("invite_code");
     if (email.empty() || code.empty()) {
@@ -130,9 +131,9 @@ authd::sdk::Result<authd::sdk::Verdict> HelloAuthenticator::submit(
             return std::move(counted).error();
         }
     }
-    host_.logger().log(authd::sdk::LogLevel::info, "hello.signin_failed",
-                       "invite code sign-in refused",
-                       {{"instance", instance_id_}, {"client_address", step.request.client_address}});
+    host_.logger().log(
+        authd::sdk::LogLevel::info, "hello.signin_failed", "invite code sign-in refused",
+        {{"instance", instance_id_}, {"client_address", step.request.client_address}});
     return Verdict::failed(kNoMatch);
 }
 

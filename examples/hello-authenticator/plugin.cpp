@@ -18,8 +18,8 @@ void describeConfig(authd::sdk::ConfigSchema& schema) {
                "the method's label on the login page");
 }
 
-authd::sdk::Result<authd::sdk::AuthenticatorPtr> makeAuthenticator(
-    const authd::sdk::InstanceSpec& spec, authd::sdk::HostContext& host) noexcept {
+authd::sdk::Result<authd::sdk::AuthenticatorPtr>
+makeAuthenticator(const authd::sdk::InstanceSpec& spec, authd::sdk::HostContext& host) noexcept {
     try {
         const authd::sdk::ConfigNode& config = *spec.config;
         std::string code = config.getSecret("code");
@@ -53,7 +53,9 @@ constexpr authd::sdk::PluginManifest kManifest{
     nullptr,
 };
 
-const authd::sdk::PluginManifest* manifest() { return &kManifest; }
+const authd::sdk::PluginManifest* manifest() {
+    return &kManifest;
+}
 
 }  // namespace
 

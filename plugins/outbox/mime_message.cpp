@@ -9,10 +9,10 @@ namespace authd::plugins::outbox {
 namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
-constexpr std::size_t kMaxLine = 998;         // RFC 5322 2.1.1, without the CRLF
-constexpr std::size_t kFoldAt = 78;           // RFC 5322 recommended line length
-constexpr std::size_t kEncodedChunk = 42;     // bytes per encoded word: 56 base64 + 12 = 68
-constexpr std::size_t kQpLine = 76;           // RFC 2045 6.7 (5)
+constexpr std::size_t kMaxLine = 998;      // RFC 5322 2.1.1, without the CRLF
+constexpr std::size_t kFoldAt = 78;        // RFC 5322 recommended line length
+constexpr std::size_t kEncodedChunk = 42;  // bytes per encoded word: 56 base64 + 12 = 68
+constexpr std::size_t kQpLine = 76;        // RFC 2045 6.7 (5)
 
 unsigned byteAt(std::string_view bytes, std::size_t i) {
     return static_cast<unsigned>(static_cast<unsigned char>(bytes[i]));
@@ -25,7 +25,8 @@ std::string base64(std::string_view bytes) {
     out.reserve((bytes.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 2 < bytes.size(); i += 3) {
-        const unsigned n = (byteAt(bytes, i) << 16U) | (byteAt(bytes, i + 1) << 8U) | byteAt(bytes, i + 2);
+        const unsigned n =
+            (byteAt(bytes, i) << 16U) | (byteAt(bytes, i + 1) << 8U) | byteAt(bytes, i + 2);
         out += kAlphabet[(n >> 18U) & 0x3FU];
         out += kAlphabet[(n >> 12U) & 0x3FU];
         out += kAlphabet[(n >> 6U) & 0x3FU];
@@ -183,9 +184,17 @@ bool isPlainAddress(std::string_view address) {
             return false;
         }
         switch (c) {
-        case '<': case '>': case ',': case ';': case ':': case '"': case '(': case ')':
-        case '[': case ']': case '\\':
-            return false;
+        case '<':
+        case '>':
+        case ',':
+        case ';':
+        case ':':
+        case '"':
+        case '(':
+        case ')':
+        case '[':
+        case ']':
+        case '\\': return false;
         default: break;
         }
     }
@@ -237,9 +246,8 @@ bool isValidUtf8(std::string_view text) {
 std::string rfc5322Date(sdk::UnixTime time) {
     static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed",
                                                          "Thu", "Fri", "Sat"};
-    static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr",
-                                                            "May", "Jun", "Jul", "Aug",
-                                                            "Sep", "Oct", "Nov", "Dec"};
+    static constexpr std::array<const char*, 12> kMonths = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     const std::time_t seconds = static_cast<std::time_t>(time);
     std::tm parts{};
     if (gmtime_r(&seconds, &parts) == nullptr) {
@@ -247,9 +255,9 @@ std::string rfc5322Date(sdk::UnixTime time) {
     }
     std::array<char, 64> buffer{};
     std::snprintf(buffer.data(), buffer.size(), "%s, %02d %s %04d %02d:%02d:%02d +0000",
-                  kDays[static_cast<std::size_t>(parts.tm_wday % 7)],
-                  parts.tm_mday, kMonths[static_cast<std::size_t>(parts.tm_mon % 12)],
-                  parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec);
+                  kDays[static_cast<std::size_t>(parts.tm_wday % 7)], parts.tm_mday,
+                  kMonths[static_cast<std::size_t>(parts.tm_mon % 12)], parts.tm_year + 1900,
+                  parts.tm_hour, parts.tm_min, parts.tm_sec);
     return buffer.data();
 }
 

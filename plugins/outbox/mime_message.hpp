@@ -15,10 +15,10 @@ struct MimeParts {
     std::string to;
     std::string subject;
     std::string text_body;
-    std::string html_body;        ///< empty: a single text/plain message
+    std::string html_body;  ///< empty: a single text/plain message
     sdk::UnixTime date = 0;
-    std::string message_id;       ///< with angle brackets
-    std::string boundary;         ///< for multipart/alternative; must not occur in the bodies
+    std::string message_id;  ///< with angle brackets
+    std::string boundary;    ///< for multipart/alternative; must not occur in the bodies
 };
 
 /// A plain `local@domain` address: no whitespace, control characters, or `<>,;:"()[]\`.

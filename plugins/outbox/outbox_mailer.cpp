@@ -31,8 +31,9 @@ std::string fileStamp(sdk::UnixTime time) {
 }
 
 sdk::Error unavailable(const std::string& what, const std::filesystem::path& path, int err) {
-    return sdk::makeError(sdk::ErrorCode::unavailable,
-                          "outbox cannot " + what + " " + path.string() + ": " + std::strerror(err));
+    return sdk::makeError(sdk::ErrorCode::unavailable, "outbox cannot " + what + " " +
+                                                           path.string() + ": " +
+                                                           std::strerror(err));
 }
 
 class FileDescriptor {
@@ -75,7 +76,8 @@ sdk::Result<void> OutboxMailer::send(const sdk::MailMessage& message) {
         parts.html_body = message.html_body;
         parts.date = now;
         const std::size_t at = parts.from.rfind('@');
-        const std::string domain = at == std::string::npos ? "localhost" : parts.from.substr(at + 1);
+        const std::string domain =
+            at == std::string::npos ? "localhost" : parts.from.substr(at + 1);
         parts.message_id = "<" + id_token + "@" + domain + ">";
         parts.boundary = "=_authd_" + boundary_token;
         auto formatted = formatMessage(parts);
@@ -88,13 +90,14 @@ sdk::Result<void> OutboxMailer::send(const sdk::MailMessage& message) {
     }
 }
 
-sdk::Result<void> OutboxMailer::writeAtomically(const std::string& name, const std::string& content) {
+sdk::Result<void> OutboxMailer::writeAtomically(const std::string& name,
+                                                const std::string& content) {
     // The folder may have been removed since start-up (a test cleaning up, an operator).
     std::error_code ec;
     std::filesystem::create_directories(dir_, ec);
     if (ec) {
-        return sdk::makeError(sdk::ErrorCode::unavailable, "outbox cannot create " +
-                                                               dir_.string() + ": " + ec.message());
+        return sdk::makeError(sdk::ErrorCode::unavailable,
+                              "outbox cannot create " + dir_.string() + ": " + ec.message());
     }
     const std::filesystem::path final_path = dir_ / name;
     // Hidden and without the .eml suffix: tools watching for *.eml never pick it up.

@@ -71,7 +71,9 @@ constexpr authd::sdk::PluginManifest kManifest{
     &makeMailer,
 };
 
-const authd::sdk::PluginManifest* manifest() { return &kManifest; }
+const authd::sdk::PluginManifest* manifest() {
+    return &kManifest;
+}
 
 }  // namespace
 

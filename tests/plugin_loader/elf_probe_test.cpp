@@ -100,7 +100,10 @@ BOOST_AUTO_TEST_CASE(survives_thousands_of_corrupted_libraries) {
             std::size_t at = 0;
             switch (rng() % 3) {
             case 0: at = rng() % 64; break;  // the ELF header
-            case 1: at = static_cast<std::size_t>(section_table) + rng() % (original.size() - section_table); break;
+            case 1:
+                at = static_cast<std::size_t>(section_table) +
+                     rng() % (original.size() - section_table);
+                break;
             default: at = rng() % original.size(); break;
             }
             io.seekp(static_cast<std::streamoff>(at));
@@ -127,7 +130,8 @@ BOOST_AUTO_TEST_CASE(survives_thousands_of_corrupted_libraries) {
     BOOST_TEST(verdicts[static_cast<int>(ElfVerdict::wrong_architecture)] > 0);
     BOOST_TEST(verdicts[static_cast<int>(ElfVerdict::not_shared_library)] > 0);
     BOOST_TEST(verdicts[static_cast<int>(ElfVerdict::no_symbol)] +
-                   verdicts[static_cast<int>(ElfVerdict::symbol_elsewhere)] > 0);
+                   verdicts[static_cast<int>(ElfVerdict::symbol_elsewhere)] >
+               0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -42,8 +42,9 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-#define CHECK_MENTIONS(text, needle) \
-    BOOST_CHECK_MESSAGE(contains((text), (needle)), "expected \"" << (needle) << "\" in: " << (text))
+#define CHECK_MENTIONS(text, needle)                                                               \
+    BOOST_CHECK_MESSAGE(contains((text), (needle)),                                                \
+                        "expected \"" << (needle) << "\" in: " << (text))
 
 bool isMapped(const std::filesystem::path& file) {
     std::ifstream maps("/proc/self/maps");
@@ -76,8 +77,8 @@ BOOST_AUTO_TEST_CASE(loads_good_mailer_and_its_instance_sends) {
     BOOST_TEST(schema.keys()[0].required);
 
     authd::test::MinimalHost host;
-    authd::test::StringConfigNode config({{"label", "fixture-1"}, {"reject_domain", "@blocked.test"}},
-                                         {{"limit", "100"}});
+    authd::test::StringConfigNode config(
+        {{"label", "fixture-1"}, {"reject_domain", "@blocked.test"}}, {{"limit", "100"}});
     authd::sdk::InstanceSpec spec{"mail", &config};
     auto mailer = manifest.make_mailer(spec, host);
     BOOST_REQUIRE(mailer);
@@ -104,20 +105,21 @@ BOOST_AUTO_TEST_CASE(first_search_path_wins) {
     TempDir copy;
     std::filesystem::copy_file(fixturePath("good_mailer"), copy.path() / "authd_good_mailer.so");
 
-    auto from_fixtures = loadPlugin("good_mailer", PluginKind::mailer,
-                                    {empty.path().string(), fixtureDir()});
+    auto from_fixtures =
+        loadPlugin("good_mailer", PluginKind::mailer, {empty.path().string(), fixtureDir()});
     BOOST_REQUIRE(from_fixtures);
     BOOST_TEST(from_fixtures->path == fixturePath("good_mailer"));
 
-    auto from_copy = loadPlugin("good_mailer", PluginKind::mailer,
-                                {copy.path().string(), fixtureDir()});
+    auto from_copy =
+        loadPlugin("good_mailer", PluginKind::mailer, {copy.path().string(), fixtureDir()});
     BOOST_REQUIRE(from_copy);
     BOOST_TEST(from_copy->path == copy.path() / "authd_good_mailer.so");
 }
 
 BOOST_AUTO_TEST_CASE(missing_plugin_lists_every_path_searched) {
     TempDir empty;
-    auto failure = expectFailure("absent", PluginKind::mailer, {empty.path().string(), fixtureDir()});
+    auto failure =
+        expectFailure("absent", PluginKind::mailer, {empty.path().string(), fixtureDir()});
     BOOST_TEST(failure.event == "plugin.not_found");
     BOOST_TEST(static_cast<int>(failure.error.code) == static_cast<int>(ErrorCode::not_found));
     const std::string& text = failure.error.message;
@@ -135,8 +137,8 @@ BOOST_AUTO_TEST_CASE(empty_search_paths_are_reported) {
 }
 
 BOOST_AUTO_TEST_CASE(refuses_invalid_plugin_names) {
-    for (const std::string name : {"", "Good_mailer", "../plugin_fixtures/good_mailer", "good-mailer",
-                                   "good_mailer.so", "good mailer", "/tmp/x"}) {
+    for (const std::string name : {"", "Good_mailer", "../plugin_fixtures/good_mailer",
+                                   "good-mailer", "good_mailer.so", "good mailer", "/tmp/x"}) {
         auto failure = expectFailure(name, PluginKind::mailer);
         BOOST_TEST(failure.event == "plugin.invalid_name");
         BOOST_TEST(static_cast<int>(failure.error.code) ==
@@ -195,9 +197,11 @@ BOOST_AUTO_TEST_CASE(refuses_directory_named_like_a_plugin) {
 BOOST_AUTO_TEST_CASE(refuses_truncated_library) {
     TempDir dir;
     const auto bytes = authd::test::readBytes(fixturePath("good_mailer"));
-    for (const std::size_t size : {std::size_t{2}, std::size_t{40}, std::size_t{2000}, bytes.size() / 2}) {
+    for (const std::size_t size :
+         {std::size_t{2}, std::size_t{40}, std::size_t{2000}, bytes.size() / 2}) {
         const auto file = dir.path() / "authd_truncated.so";
-        authd::test::writeBytes(file, {bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size)});
+        authd::test::writeBytes(file,
+                                {bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size)});
         auto failure = expectFailure("truncated", PluginKind::mailer, {dir.path().string()});
         CHECK_MENTIONS(failure.error.message, file.string());
         if (size < 4) {
@@ -237,8 +241,10 @@ BOOST_AUTO_TEST_CASE(refuses_library_for_another_architecture) {
 BOOST_AUTO_TEST_CASE(reports_dlerror_for_undefined_symbol) {
     auto failure = expectFailure("missing_symbol", PluginKind::mailer);
     BOOST_TEST(failure.event == "plugin.load_failed");
-    CHECK_MENTIONS(failure.error.message, "cannot load plugin " + fixturePath("missing_symbol").string());
-    CHECK_MENTIONS(failure.error.message, "undefined symbol: authd_fixture_function_nobody_defines");
+    CHECK_MENTIONS(failure.error.message,
+                   "cannot load plugin " + fixturePath("missing_symbol").string());
+    CHECK_MENTIONS(failure.error.message,
+                   "undefined symbol: authd_fixture_function_nobody_defines");
     CHECK_MENTIONS(failure.error.message, "install the libraries it needs or rebuild it");
 }
 
@@ -246,8 +252,8 @@ BOOST_AUTO_TEST_CASE(catches_throwing_manifest_function) {
     auto failure = expectFailure("manifest_throws", PluginKind::mailer);
     BOOST_TEST(failure.event == "plugin.manifest_failed");
     BOOST_TEST(static_cast<int>(failure.error.code) == static_cast<int>(ErrorCode::internal));
-    CHECK_MENTIONS(failure.error.message, fixturePath("manifest_throws").string() +
-                                              " threw from its manifest function");
+    CHECK_MENTIONS(failure.error.message,
+                   fixturePath("manifest_throws").string() + " threw from its manifest function");
     CHECK_MENTIONS(failure.error.message, "fixture manifest exploded");
     CHECK_MENTIONS(failure.error.message, "never throws");
 }
@@ -255,8 +261,8 @@ BOOST_AUTO_TEST_CASE(catches_throwing_manifest_function) {
 BOOST_AUTO_TEST_CASE(refuses_null_manifest) {
     auto failure = expectFailure("null_manifest", PluginKind::mailer);
     BOOST_TEST(failure.event == "plugin.manifest_failed");
-    CHECK_MENTIONS(failure.error.message, fixturePath("null_manifest").string() +
-                                              " returned a null manifest");
+    CHECK_MENTIONS(failure.error.message,
+                   fixturePath("null_manifest").string() + " returned a null manifest");
 }
 
 BOOST_AUTO_TEST_CASE(refuses_other_abi_with_both_versions_and_fix) {
@@ -268,7 +274,7 @@ BOOST_AUTO_TEST_CASE(refuses_other_abi_with_both_versions_and_fix) {
         std::to_string(AUTHD_SDK_ABI_VERSION) +
         ". Rebuild the plugin against the installed SDK (find_package(authd ";
     CHECK_MENTIONS(failure.error.message, expected);
-    CHECK_MENTIONS(failure.error.message, "))."); 
+    CHECK_MENTIONS(failure.error.message, ")).");
 }
 
 BOOST_AUTO_TEST_CASE(checks_abi_before_toolchain_kind_and_name) {
@@ -299,7 +305,8 @@ BOOST_AUTO_TEST_CASE(refuses_plugin_of_another_kind) {
                                               " is an authenticator plugin, but the config uses "
                                               "it as a mailer plugin");
     failure = expectFailure("good_mailer", PluginKind::storage);
-    CHECK_MENTIONS(failure.error.message, "is a mailer plugin, but the config uses it as a storage plugin");
+    CHECK_MENTIONS(failure.error.message,
+                   "is a mailer plugin, but the config uses it as a storage plugin");
     // The same library is fine in the slot of its own kind.
     BOOST_TEST(loadPlugin("wrong_kind", PluginKind::authenticator, {fixtureDir()}).has_value());
 }
@@ -323,8 +330,8 @@ BOOST_AUTO_TEST_CASE(refuses_null_factory) {
 BOOST_AUTO_TEST_CASE(refuses_missing_describe_config) {
     auto failure = expectFailure("no_describe", PluginKind::mailer);
     BOOST_TEST(failure.event == "plugin.bad_manifest");
-    CHECK_MENTIONS(failure.error.message, fixturePath("no_describe").string() +
-                                              " has no describe_config");
+    CHECK_MENTIONS(failure.error.message,
+                   fixturePath("no_describe").string() + " has no describe_config");
 }
 
 BOOST_AUTO_TEST_CASE(loads_a_stripped_plugin) {
@@ -363,9 +370,8 @@ BOOST_AUTO_TEST_CASE(boundary_guard_turns_a_factory_exception_into_an_internal_e
     authd::test::StringConfigNode config(std::map<std::string, std::string>{{"label", "x"}});
     authd::sdk::InstanceSpec spec{"mail", &config};
     // The host calls factories through a pointer without noexcept, so the guard can catch.
-    authd::sdk::Result<authd::sdk::MailerPtr> (*factory)(const authd::sdk::InstanceSpec&,
-                                                         authd::sdk::HostContext&) =
-        loaded->manifest->make_mailer;
+    authd::sdk::Result<authd::sdk::MailerPtr> (*factory)(
+        const authd::sdk::InstanceSpec&, authd::sdk::HostContext&) = loaded->manifest->make_mailer;
     auto result = authd::plugin::guardPluginCall("factory_throws", "make_mailer", host.logger(),
                                                  [&] { return factory(spec, host); });
     BOOST_REQUIRE(!result);
@@ -390,9 +396,8 @@ BOOST_AUTO_TEST_CASE(boundary_guard_passes_values_and_errors_through) {
     });
     BOOST_REQUIRE(!error);
     BOOST_TEST(error.error().message == "no");
-    auto odd = authd::plugin::guardPluginCall("p", "op", host.logger(), []() -> authd::sdk::Result<void> {
-        throw 42;
-    });
+    auto odd = authd::plugin::guardPluginCall("p", "op", host.logger(),
+                                              []() -> authd::sdk::Result<void> { throw 42; });
     BOOST_REQUIRE(!odd);
     CHECK_MENTIONS(odd.error().message, "not a std::exception");
     BOOST_TEST(host.recorder().withEvent("plugin.exception").size() == 1U);

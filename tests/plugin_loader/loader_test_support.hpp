@@ -14,7 +14,9 @@ namespace authd::test {
 
 #ifdef AUTHD_FIXTURE_DIR
 /// Where CMake puts the loader's fixture plugins (tests/plugin_loader/CMakeLists.txt).
-inline std::string fixtureDir() { return AUTHD_FIXTURE_DIR; }
+inline std::string fixtureDir() {
+    return AUTHD_FIXTURE_DIR;
+}
 
 inline std::filesystem::path fixturePath(const std::string& name) {
     return std::filesystem::path(fixtureDir()) / ("authd_" + name + ".so");

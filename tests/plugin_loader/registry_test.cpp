@@ -21,14 +21,16 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-#define CHECK_MENTIONS(text, needle) \
-    BOOST_CHECK_MESSAGE(contains((text), (needle)), "expected \"" << (needle) << "\" in: " << (text))
+#define CHECK_MENTIONS(text, needle)                                                               \
+    BOOST_CHECK_MESSAGE(contains((text), (needle)),                                                \
+                        "expected \"" << (needle) << "\" in: " << (text))
 
 // A whole config file around the given sections, parsed by the real config loader so that
 // instances carry real file:line:column.
 authd::config::AuthdConfig parseConfig(const std::string& sections) {
     const std::string text = "server: { issuer: \"http://127.0.0.1:8080\" }\n"
-                             "plugins: { paths: [\"" + fixtureDir() + "\"] }\n" + sections;
+                             "plugins: { paths: [\"" +
+                             fixtureDir() + "\"] }\n" + sections;
     auto config = authd::config::loadConfigText(text, "authd.yaml");
     BOOST_REQUIRE_MESSAGE(config, (config ? "" : config.error().message));
     return std::move(*config);
@@ -110,15 +112,18 @@ BOOST_AUTO_TEST_CASE(a_cached_plugin_is_still_refused_in_the_slot_of_another_kin
     BOOST_REQUIRE(registry.schemaFor("good_mailer", PluginKind::mailer));
     auto wrong = registry.schemaFor("good_mailer", PluginKind::storage);
     BOOST_REQUIRE(!wrong);
-    CHECK_MENTIONS(wrong.error().message, "is a mailer plugin, but the config uses it as a storage plugin");
+    CHECK_MENTIONS(wrong.error().message,
+                   "is a mailer plugin, but the config uses it as a storage plugin");
     BOOST_TEST(log.withEvent("plugin.kind_mismatch").size() == 1U);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_bad_instance_config_with_every_problem_and_location) {
-    auto instance = mailInstance("\n  plugin: good_mailer\n  config:\n    colour: red\n    limit: 0\n");
+    auto instance =
+        mailInstance("\n  plugin: good_mailer\n  config:\n    colour: red\n    limit: 0\n");
     auto mailer = registry.createMailer(instance, host);
     BOOST_REQUIRE(!mailer);
-    BOOST_TEST(static_cast<int>(mailer.error().code) == static_cast<int>(ErrorCode::invalid_config));
+    BOOST_TEST(static_cast<int>(mailer.error().code) ==
+               static_cast<int>(ErrorCode::invalid_config));
     const std::string& text = mailer.error().message;
     BOOST_TEST_MESSAGE(text);
     CHECK_MENTIONS(text, "authd.yaml:");
@@ -148,7 +153,9 @@ BOOST_AUTO_TEST_CASE(a_throwing_factory_becomes_an_internal_error_not_a_crash) {
     auto mailer = registry.createMailer(instance, host);
     BOOST_REQUIRE(!mailer);
     BOOST_TEST(static_cast<int>(mailer.error().code) == static_cast<int>(ErrorCode::internal));
-    CHECK_MENTIONS(mailer.error().message, "mail: plugin factory_throws (instance \"factory_throws\") could not be created");
+    CHECK_MENTIONS(
+        mailer.error().message,
+        "mail: plugin factory_throws (instance \"factory_throws\") could not be created");
     CHECK_MENTIONS(mailer.error().message, "fixture factory exploded");
     const auto thrown = log.withEvent("plugin.exception");
     BOOST_REQUIRE_EQUAL(thrown.size(), 1U);
@@ -162,7 +169,8 @@ BOOST_AUTO_TEST_CASE(a_factory_error_reaches_the_operator_with_its_code) {
     BOOST_REQUIRE(!mailer);
     BOOST_TEST(static_cast<int>(mailer.error().code) == static_cast<int>(ErrorCode::unavailable));
     CHECK_MENTIONS(mailer.error().message, "authd.yaml:");
-    CHECK_MENTIONS(mailer.error().message, "relay for factory_fails refused the connection (fixture)");
+    CHECK_MENTIONS(mailer.error().message,
+                   "relay for factory_fails refused the connection (fixture)");
     const auto failed = log.withEvent("plugin.factory_failed");
     BOOST_REQUIRE_EQUAL(failed.size(), 1U);
     BOOST_TEST(failed[0].field("code") == "unavailable");
@@ -214,11 +222,12 @@ BOOST_AUTO_TEST_CASE(validate_instances_reports_every_problem_in_one_message) {
                               "mail: { plugin: good_mailer, config: { label: x, extra: 1 } }\n");
     auto validated = registry.validateInstances(config);
     BOOST_REQUIRE(!validated);
-    BOOST_TEST(static_cast<int>(validated.error().code) == static_cast<int>(ErrorCode::invalid_config));
+    BOOST_TEST(static_cast<int>(validated.error().code) ==
+               static_cast<int>(ErrorCode::invalid_config));
     const std::string& text = validated.error().message;
     BOOST_TEST_MESSAGE(text);
-    CHECK_MENTIONS(text, "storage.config");             // missing path
-    CHECK_MENTIONS(text, "storage.config.pool");        // 99 > 64
+    CHECK_MENTIONS(text, "storage.config");       // missing path
+    CHECK_MENTIONS(text, "storage.config.pool");  // 99 > 64
     CHECK_MENTIONS(text, "authenticators[0].plugin: plugin");
     CHECK_MENTIONS(text, "ABI");
     CHECK_MENTIONS(text, "authenticators[1].plugin: plugin file authd_absent.so was not found");

@@ -125,8 +125,10 @@ public:
 
 private:
     [[noreturn]] static void missing(const char* what) {
-        std::fprintf(stderr, "MinimalHost: the code under test called HostContext::%s, which "
-                             "this test host does not provide\n", what);
+        std::fprintf(stderr,
+                     "MinimalHost: the code under test called HostContext::%s, which "
+                     "this test host does not provide\n",
+                     what);
         std::abort();
     }
 

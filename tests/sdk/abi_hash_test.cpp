@@ -46,7 +46,8 @@ std::string normalize(std::string text) {
         out += text[i];
     }
     static const std::string kDefine = "#define AUTHD_SDK_ABI_VERSION ";
-    for (std::size_t at = out.find(kDefine); at != std::string::npos; at = out.find(kDefine, at + 1)) {
+    for (std::size_t at = out.find(kDefine); at != std::string::npos;
+         at = out.find(kDefine, at + 1)) {
         if (at != 0 && out[at - 1] != '\n') {
             continue;
         }
@@ -132,7 +133,8 @@ class TempDir {
 public:
     TempDir() {
         std::random_device seed;
-        path_ = fs::temp_directory_path() / ("authd-abi-" + std::to_string(seed()) + std::to_string(seed()));
+        path_ = fs::temp_directory_path() /
+                ("authd-abi-" + std::to_string(seed()) + std::to_string(seed()));
         fs::create_directories(path_);
     }
     ~TempDir() {
@@ -158,8 +160,9 @@ BOOST_AUTO_TEST_CASE(sdk_headers_match_the_recorded_abi_hash) {
     const long next = static_cast<long>(AUTHD_SDK_ABI_VERSION) + 1;
     BOOST_CHECK_MESSAGE(
         actual == recorded.hash,
-        "The SDK headers (framework/include/authd/sdk/*.hpp) changed: their hash is " << actual
-            << " but ABI_HASH records " << recorded.hash << " for ABI " << recorded.version
+        "The SDK headers (framework/include/authd/sdk/*.hpp) changed: their hash is "
+            << actual << " but ABI_HASH records " << recorded.hash << " for ABI "
+            << recorded.version
             << ". Every SDK change breaks built plugins, so bump AUTHD_SDK_ABI_VERSION in "
                "framework/include/authd/sdk/abi.hpp to "
             << next << " and set framework/include/authd/sdk/ABI_HASH to \"" << next << " "
@@ -169,9 +172,12 @@ BOOST_AUTO_TEST_CASE(sdk_headers_match_the_recorded_abi_hash) {
 BOOST_AUTO_TEST_CASE(recorded_version_is_the_compiled_abi_version) {
     const Recorded recorded = readAbiHash();
     BOOST_CHECK_MESSAGE(recorded.version == static_cast<long>(AUTHD_SDK_ABI_VERSION),
-                        "ABI_HASH records ABI " << recorded.version << " but abi.hpp defines "
-                        "AUTHD_SDK_ABI_VERSION " << AUTHD_SDK_ABI_VERSION
-                        << "; run tools/update-abi-hash.sh so that both agree");
+                        "ABI_HASH records ABI "
+                            << recorded.version
+                            << " but abi.hpp defines "
+                               "AUTHD_SDK_ABI_VERSION "
+                            << AUTHD_SDK_ABI_VERSION
+                            << "; run tools/update-abi-hash.sh so that both agree");
 }
 
 BOOST_AUTO_TEST_CASE(abi_hash_file_is_not_one_of_the_hashed_headers) {

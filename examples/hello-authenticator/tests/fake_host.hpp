@@ -26,7 +26,8 @@
 namespace hello_test {
 
 [[noreturn]] inline void notProvided(const char* what) {
-    std::fprintf(stderr, "fake host: the plugin called %s, which this test does not provide\n", what);
+    std::fprintf(stderr, "fake host: the plugin called %s, which this test does not provide\n",
+                 what);
     std::abort();
 }
 
@@ -155,12 +156,16 @@ inline std::string sha256Hex(std::string_view data) {
 
 class FakeCrypto final : public authd::sdk::Crypto {
 public:
-    authd::sdk::Result<std::string> hashPassword(std::string_view) override { notProvided("hashPassword"); }
+    authd::sdk::Result<std::string> hashPassword(std::string_view) override {
+        notProvided("hashPassword");
+    }
     authd::sdk::Result<bool> verifyPassword(std::string_view, std::string_view) override {
         notProvided("verifyPassword");
     }
     std::string sha256Hex(std::string_view data) override { return hello_test::sha256Hex(data); }
-    std::string hmacSha256Hex(std::string_view, std::string_view) override { notProvided("hmacSha256Hex"); }
+    std::string hmacSha256Hex(std::string_view, std::string_view) override {
+        notProvided("hmacSha256Hex");
+    }
     bool constantTimeEquals(std::string_view a, std::string_view b) override {
         ++comparisons;
         unsigned char diff = a.size() == b.size() ? 0 : 1;
@@ -180,13 +185,13 @@ class FakeRateLimiter final : public authd::sdk::RateLimiter {
 public:
     explicit FakeRateLimiter(authd::sdk::Clock& clock) : clock_(clock) {}
 
-    authd::sdk::Result<authd::sdk::ThrottleState> check(const std::string& key,
-                                                        const authd::sdk::ThrottlePolicy& policy) override {
+    authd::sdk::Result<authd::sdk::ThrottleState>
+    check(const std::string& key, const authd::sdk::ThrottlePolicy& policy) override {
         std::lock_guard lock(mutex_);
         return stateOf(counters_[key], policy);
     }
-    authd::sdk::Result<authd::sdk::ThrottleState> recordFailure(
-        const std::string& key, const authd::sdk::ThrottlePolicy& policy) override {
+    authd::sdk::Result<authd::sdk::ThrottleState>
+    recordFailure(const std::string& key, const authd::sdk::ThrottlePolicy& policy) override {
         std::lock_guard lock(mutex_);
         Counter& counter = counters_[key];
         const auto now = clock_.now();
@@ -218,7 +223,8 @@ private:
         authd::sdk::UnixTime locked_until = 0;  // -1: until cleared
     };
 
-    authd::sdk::ThrottleState stateOf(const Counter& counter, const authd::sdk::ThrottlePolicy& policy) const {
+    authd::sdk::ThrottleState stateOf(const Counter& counter,
+                                      const authd::sdk::ThrottlePolicy& policy) const {
         authd::sdk::ThrottleState state;
         state.failures = counter.failures;
         const auto now = clock_.now();
@@ -229,7 +235,8 @@ private:
         }
         if (counter.failures > policy.free_attempts) {
             authd::sdk::Seconds delay = policy.base_delay;
-            for (std::int64_t i = policy.free_attempts + 1; i < counter.failures && delay < policy.max_delay; ++i) {
+            for (std::int64_t i = policy.free_attempts + 1;
+                 i < counter.failures && delay < policy.max_delay; ++i) {
                 delay *= 2;
             }
             state.retry_at = counter.last_failure + std::min(delay, policy.max_delay);
@@ -294,7 +301,8 @@ public:
                                      : authd::sdk::Result<void>(authd::sdk::makeError(
                                            authd::sdk::ErrorCode::not_found, "no such user"));
     }
-    authd::sdk::Result<authd::sdk::Slice<authd::sdk::User>> list(const authd::sdk::UserQuery&) override {
+    authd::sdk::Result<authd::sdk::Slice<authd::sdk::User>>
+    list(const authd::sdk::UserQuery&) override {
         std::lock_guard lock(mutex_);
         authd::sdk::Slice<authd::sdk::User> slice;
         for (const auto& [id, user] : users_) {
@@ -328,7 +336,8 @@ public:
     authd::sdk::KeyStore& keys() override { notProvided("keys()"); }
     authd::sdk::AuditStore& audit() override { notProvided("audit()"); }
     authd::sdk::PluginDataStore& pluginData() override { notProvided("pluginData()"); }
-    authd::sdk::Result<void> transact(const std::function<authd::sdk::Result<void>(Storage&)>&) override {
+    authd::sdk::Result<void>
+    transact(const std::function<authd::sdk::Result<void>(Storage&)>&) override {
         notProvided("transact()");
     }
     authd::sdk::Result<int> migrate() override { notProvided("migrate()"); }
@@ -372,9 +381,12 @@ public:
         auto it = values_.find(key);
         return it == values_.end() ? fallback : it->second;
     }
-    std::int64_t getInt(const std::string&, std::int64_t fallback) const override { return fallback; }
+    std::int64_t getInt(const std::string&, std::int64_t fallback) const override {
+        return fallback;
+    }
     bool getBool(const std::string&, bool fallback) const override { return fallback; }
-    authd::sdk::Seconds getDuration(const std::string&, authd::sdk::Seconds fallback) const override {
+    authd::sdk::Seconds getDuration(const std::string&,
+                                    authd::sdk::Seconds fallback) const override {
         return fallback;
     }
     std::vector<std::string> getStringList(const std::string&) const override { return {}; }

@@ -37,8 +37,10 @@ struct Fixture {
 
     Fixture() {
         BOOST_REQUIRE(host.storage_.userStore().create(user("u-1", "ada@example.test", "active")));
-        BOOST_REQUIRE(host.storage_.userStore().create(user("u-2", "sus@example.test", "suspended")));
-        hello_test::FakeConfig config(std::map<std::string, std::string>{{"code", kCode}, {"display_name", "Invite code"}});
+        BOOST_REQUIRE(
+            host.storage_.userStore().create(user("u-2", "sus@example.test", "suspended")));
+        hello_test::FakeConfig config(
+            std::map<std::string, std::string>{{"code", kCode}, {"display_name", "Invite code"}});
         auto made = plugin().manifest.make_authenticator({"hello", &config}, host);
         BOOST_REQUIRE_MESSAGE(made, (made ? "" : made.error().message));
         authenticator = std::move(*made);
@@ -109,8 +111,8 @@ BOOST_AUTO_TEST_CASE(factory_refuses_a_short_code_naming_the_key) {
     auto made = plugin().manifest.make_authenticator({"hello", &config}, host);
     BOOST_REQUIRE(!made);
     BOOST_TEST((made.error().code == authd::sdk::ErrorCode::invalid_config));
-    BOOST_TEST(made.error().message ==
-               "authd.yaml:12:7: authenticators[0].config.code: the invite code must have at least 8 characters");
+    BOOST_TEST(made.error().message == "authd.yaml:12:7: authenticators[0].config.code: the invite "
+                                       "code must have at least 8 characters");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -183,7 +185,8 @@ BOOST_AUTO_TEST_CASE(locks_after_many_failures_until_an_admin_clears_it) {
         submit("ada@example.test", "wrong-code-000");
         host.clock_.advance(61);  // wait out each delay; the window (900 s) still holds them
     }
-    BOOST_TEST(submit("ada@example.test", kCode).message == "Too many attempts. Wait a little, then try again.");
+    BOOST_TEST(submit("ada@example.test", kCode).message ==
+               "Too many attempts. Wait a little, then try again.");
     BOOST_REQUIRE(authenticator->clearLockout("u-1"));
     // The address key still counts its own failures; a different address is unaffected.
     authd::sdk::Fields form;

@@ -33,7 +33,8 @@ auto guardPluginCall(std::string_view plugin, std::string_view operation, sdk::L
                           std::string(operation) + " (" + what +
                           "); this is a bug in the plugin, which must return errors as values";
     logger.log(sdk::LogLevel::error, "plugin.exception", message,
-               {{"plugin", std::string(plugin)}, {"operation", std::string(operation)},
+               {{"plugin", std::string(plugin)},
+                {"operation", std::string(operation)},
                 {"exception", what}});
     return sdk::makeError(sdk::ErrorCode::internal, std::move(message));
 }

@@ -108,7 +108,9 @@ private:
     int open_errno_ = 0;
 };
 
-ElfProbe verdict(ElfVerdict v, std::string detail) { return ElfProbe{v, std::move(detail)}; }
+ElfProbe verdict(ElfVerdict v, std::string detail) {
+    return ElfProbe{v, std::move(detail)};
+}
 
 // The NUL-terminated name at `offset` in a string table, or nullopt if it runs off the table.
 std::optional<std::string_view> nameAt(const std::vector<char>& table, std::uint64_t offset) {
@@ -149,9 +151,9 @@ ElfProbe probe(const std::filesystem::path& path, const std::string& section_nam
         return verdict(ElfVerdict::damaged, "truncated ELF header");
     }
     if (ident[EI_CLASS] != kNativeClass) {
-        return verdict(ElfVerdict::wrong_architecture,
-                       ident[EI_CLASS] == ELFCLASS32 ? "32-bit ELF, this process is 64-bit"
-                                                     : "64-bit ELF, this process is 32-bit");
+        return verdict(ElfVerdict::wrong_architecture, ident[EI_CLASS] == ELFCLASS32
+                                                           ? "32-bit ELF, this process is 64-bit"
+                                                           : "64-bit ELF, this process is 32-bit");
     }
     if (ident[EI_DATA] != kNativeData) {
         return verdict(ElfVerdict::wrong_architecture, "byte order differs from this process");

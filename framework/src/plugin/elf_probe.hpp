@@ -9,14 +9,14 @@ namespace authd::plugin {
 
 /// What a look at a file's bytes says about it, before any of its code runs.
 enum class ElfVerdict : std::uint8_t {
-    plugin,             ///< a native shared library exporting the symbol in the section
-    unreadable,         ///< the file cannot be opened or read
-    not_elf,            ///< no ELF magic: not a compiled library at all
-    wrong_architecture, ///< ELF, but another word size, byte order or CPU than this process
-    not_shared_library, ///< ELF executable, object file or core dump
-    damaged,            ///< offsets or sizes point outside the file
-    no_symbol,          ///< a shared library without the exported symbol
-    symbol_elsewhere,   ///< the symbol is exported, but not from the required section
+    plugin,              ///< a native shared library exporting the symbol in the section
+    unreadable,          ///< the file cannot be opened or read
+    not_elf,             ///< no ELF magic: not a compiled library at all
+    wrong_architecture,  ///< ELF, but another word size, byte order or CPU than this process
+    not_shared_library,  ///< ELF executable, object file or core dump
+    damaged,             ///< offsets or sizes point outside the file
+    no_symbol,           ///< a shared library without the exported symbol
+    symbol_elsewhere,    ///< the symbol is exported, but not from the required section
 };
 
 struct ElfProbe {

@@ -144,8 +144,7 @@ private:
             }
             if (ec) {
                 return fail("plugin.unreadable", ErrorCode::invalid_config,
-                            "cannot read plugin file " + candidate.string() + " (" +
-                                ec.message() +
+                            "cannot read plugin file " + candidate.string() + " (" + ec.message() +
                                 "); make it and its folder readable by the user authd runs as");
             }
             if (status.type() != std::filesystem::file_type::regular) {
@@ -158,16 +157,14 @@ private:
         }
         return fail("plugin.not_found", ErrorCode::not_found,
                     "plugin file " + file_name + " was not found (searched: " + searched +
-                        "); check plugins.paths or build the plugin (target authd_" + name_ +
-                        ")");
+                        "); check plugins.paths or build the plugin (target authd_" + name_ + ")");
     }
 
     // Step 2: the bytes only; no plugin code has run yet.
     sdk::Result<void> probe() {
         const ElfProbe probe = probeElfSymbol(path_, std::string(kSection), AUTHD_PLUGIN_SYMBOL);
-        const std::string no_manifest = file_ +
-                                        " is not an authd plugin (no " AUTHD_PLUGIN_SYMBOL
-                                        " in section authd";
+        const std::string no_manifest =
+            file_ + " is not an authd plugin (no " AUTHD_PLUGIN_SYMBOL " in section authd";
         switch (probe.verdict) {
         case ElfVerdict::plugin: return sdk::ok();
         case ElfVerdict::unreadable:
@@ -176,10 +173,9 @@ private:
                             "); make it readable by the user authd runs as");
         case ElfVerdict::not_elf:
             return fail("plugin.not_a_plugin", ErrorCode::invalid_config,
-                        file_ +
-                            " is not an authd plugin (not an ELF shared library); replace it "
-                            "with the built plugin or remove it from the folders in "
-                            "plugins.paths");
+                        file_ + " is not an authd plugin (not an ELF shared library); replace it "
+                                "with the built plugin or remove it from the folders in "
+                                "plugins.paths");
         case ElfVerdict::not_shared_library:
             return fail("plugin.not_a_plugin", ErrorCode::invalid_config,
                         file_ + " is not an authd plugin (it is " + probe.detail +
@@ -187,8 +183,8 @@ private:
                             "CMake, which makes a MODULE library");
         case ElfVerdict::wrong_architecture:
             return fail("plugin.wrong_architecture", ErrorCode::invalid_config,
-                        "plugin " + file_ + " was built for another architecture (" +
-                            probe.detail + "); rebuild it on or for this machine");
+                        "plugin " + file_ + " was built for another architecture (" + probe.detail +
+                            "); rebuild it on or for this machine");
         case ElfVerdict::damaged:
             return fail("plugin.damaged", ErrorCode::invalid_config,
                         "plugin " + file_ + " is a damaged ELF file (" + probe.detail +
@@ -254,8 +250,8 @@ private:
         if (manifest.abi_version != AUTHD_SDK_ABI_VERSION) {
             return fail("plugin.abi_mismatch", ErrorCode::invalid_config,
                         "plugin " + file_ + " was built for authd SDK ABI " +
-                            std::to_string(manifest.abi_version) +
-                            "; this authd uses ABI " + std::to_string(AUTHD_SDK_ABI_VERSION) +
+                            std::to_string(manifest.abi_version) + "; this authd uses ABI " +
+                            std::to_string(AUTHD_SDK_ABI_VERSION) +
                             ". Rebuild the plugin against the installed SDK (find_package(authd " +
                             sdkPackageVersion() + ")).");
         }
@@ -271,9 +267,9 @@ private:
         }
         if (manifest.kind != kind_) {
             return fail("plugin.kind_mismatch", ErrorCode::invalid_config,
-                        "plugin " + file_ + " is " + kindPhrase(manifest.kind) + " plugin, but the config uses it " +
-                            "as " + kindPhrase(kind_) + " plugin; name " + kindPhrase(kind_) +
-                            " plugin in that config slot");
+                        "plugin " + file_ + " is " + kindPhrase(manifest.kind) +
+                            " plugin, but the config uses it " + "as " + kindPhrase(kind_) +
+                            " plugin; name " + kindPhrase(kind_) + " plugin in that config slot");
         }
         if (manifest.name == nullptr) {
             return fail("plugin.name_mismatch", ErrorCode::invalid_config,
@@ -331,7 +327,9 @@ bool isValidPluginName(const std::string& name) noexcept {
     return true;
 }
 
-std::string pluginFileName(const std::string& name) { return "authd_" + name + ".so"; }
+std::string pluginFileName(const std::string& name) {
+    return "authd_" + name + ".so";
+}
 
 sdk::Result<LoadedPlugin> loadPlugin(const std::string& name, sdk::PluginKind expected_kind,
                                      const std::vector<std::string>& search_paths,

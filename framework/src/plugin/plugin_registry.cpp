@@ -51,7 +51,8 @@ std::string schemaProblem(const std::vector<sdk::ConfigKey>& keys, const std::st
             return "declares the config key \"" + prefix + key.name + "\" twice";
         }
         if (key.type == sdk::ConfigType::map) {
-            if (auto nested = schemaProblem(key.children, prefix + key.name + "."); !nested.empty()) {
+            if (auto nested = schemaProblem(key.children, prefix + key.name + ".");
+                !nested.empty()) {
                 return nested;
             }
         }
@@ -79,9 +80,8 @@ sdk::Result<sdk::ConfigSchema> PluginRegistry::describe(const LoadedPlugin& plug
     if (auto problem = schemaProblem(schema.keys(), {}); !problem.empty()) {
         logger_.log(sdk::LogLevel::error, "plugin.bad_schema", problem,
                     {{"plugin", name}, {"path", plugin.path.string()}});
-        return sdk::makeError(ErrorCode::invalid_config,
-                              "plugin " + plugin.path.string() + " " + problem +
-                                  "; fix its describe_config");
+        return sdk::makeError(ErrorCode::invalid_config, "plugin " + plugin.path.string() + " " +
+                                                             problem + "; fix its describe_config");
     }
     return schema;
 }
@@ -89,7 +89,8 @@ sdk::Result<sdk::ConfigSchema> PluginRegistry::describe(const LoadedPlugin& plug
 sdk::Result<const PluginRegistry::Entry*> PluginRegistry::entryFor(const std::string& name,
                                                                    sdk::PluginKind kind) {
     std::lock_guard lock(mutex_);
-    if (auto it = entries_.find(name); it != entries_.end() && it->second->plugin.manifest->kind == kind) {
+    if (auto it = entries_.find(name);
+        it != entries_.end() && it->second->plugin.manifest->kind == kind) {
         return static_cast<const Entry*>(it->second.get());
     }
     // Not loaded yet, or asked for as another kind: the loader produces the message.
@@ -133,8 +134,8 @@ sdk::Result<Ptr> PluginRegistry::create(const config::PluginInstanceConfig& inst
                                         const char* operation) {
     auto entry = entryFor(instance.plugin, kind);
     if (!entry) {
-        return sdk::makeError(entry.error().code,
-                              locate(instance, instance.yaml_path + ".plugin", entry.error().message));
+        return sdk::makeError(entry.error().code, locate(instance, instance.yaml_path + ".plugin",
+                                                         entry.error().message));
     }
     const Entry& plugin = **entry;
 
@@ -142,10 +143,10 @@ sdk::Result<Ptr> PluginRegistry::create(const config::PluginInstanceConfig& inst
     std::unique_ptr<sdk::ConfigNode> node =
         config::validatePluginConfig(instance, plugin.schema, errors);
     if (node == nullptr || !errors.empty()) {
-        const std::string message = errors.empty()
-                                        ? locate(instance, instance.yaml_path + ".config",
-                                                 "the plugin config was refused")
-                                        : errors.str();
+        const std::string message =
+            errors.empty()
+                ? locate(instance, instance.yaml_path + ".config", "the plugin config was refused")
+                : errors.str();
         logger_.log(sdk::LogLevel::error, "plugin.config_invalid", message,
                     {{"plugin", instance.plugin}, {"instance", instance.id}});
         return sdk::makeError(ErrorCode::invalid_config, message);
@@ -160,9 +161,8 @@ sdk::Result<Ptr> PluginRegistry::create(const config::PluginInstanceConfig& inst
     const std::string label = instanceLabel(instance);
     auto made = guardPluginCall(label, operation, logger_, [&] { return make(spec, host); });
     if (!made) {
-        const std::string message = locate(instance, instance.yaml_path,
-                                           label + " could not be created: " +
-                                               made.error().message);
+        const std::string message = locate(
+            instance, instance.yaml_path, label + " could not be created: " + made.error().message);
         logger_.log(sdk::LogLevel::error, "plugin.factory_failed", message,
                     {{"plugin", instance.plugin},
                      {"instance", instance.id},
@@ -187,21 +187,23 @@ sdk::Result<Ptr> PluginRegistry::create(const config::PluginInstanceConfig& inst
     return std::move(*made);
 }
 
-sdk::Result<sdk::StoragePtr> PluginRegistry::createStorage(
-    const config::PluginInstanceConfig& instance, sdk::HostContext& host) {
+sdk::Result<sdk::StoragePtr>
+PluginRegistry::createStorage(const config::PluginInstanceConfig& instance,
+                              sdk::HostContext& host) {
     return create<sdk::StoragePtr>(instance, sdk::PluginKind::storage, host,
                                    &sdk::PluginManifest::make_storage, "make_storage");
 }
 
-sdk::Result<sdk::AuthenticatorPtr> PluginRegistry::createAuthenticator(
-    const config::PluginInstanceConfig& instance, sdk::HostContext& host) {
+sdk::Result<sdk::AuthenticatorPtr>
+PluginRegistry::createAuthenticator(const config::PluginInstanceConfig& instance,
+                                    sdk::HostContext& host) {
     return create<sdk::AuthenticatorPtr>(instance, sdk::PluginKind::authenticator, host,
                                          &sdk::PluginManifest::make_authenticator,
                                          "make_authenticator");
 }
 
-sdk::Result<sdk::MailerPtr> PluginRegistry::createMailer(
-    const config::PluginInstanceConfig& instance, sdk::HostContext& host) {
+sdk::Result<sdk::MailerPtr>
+PluginRegistry::createMailer(const config::PluginInstanceConfig& instance, sdk::HostContext& host) {
     return create<sdk::MailerPtr>(instance, sdk::PluginKind::mailer, host,
                                   &sdk::PluginManifest::make_mailer, "make_mailer");
 }

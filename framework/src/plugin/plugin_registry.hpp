@@ -35,14 +35,14 @@ public:
     /// `authd check-config` uses this.
     sdk::Result<sdk::ConfigSchema> schemaFor(const std::string& plugin, sdk::PluginKind kind);
 
-    /// Validates the instance's `config:` against the plugin's schema (config::validatePluginConfig)
-    /// and calls the plugin's factory inside a boundary guard. Errors carry the instance's
-    /// `file:line:col: path:` and the plugin's or loader's message; a factory that throws gives
-    /// ErrorCode::internal, one that returns no object is refused.
+    /// Validates the instance's `config:` against the plugin's schema
+    /// (config::validatePluginConfig) and calls the plugin's factory inside a boundary guard.
+    /// Errors carry the instance's `file:line:col: path:` and the plugin's or loader's message; a
+    /// factory that throws gives ErrorCode::internal, one that returns no object is refused.
     sdk::Result<sdk::StoragePtr> createStorage(const config::PluginInstanceConfig& instance,
                                                sdk::HostContext& host);
-    sdk::Result<sdk::AuthenticatorPtr> createAuthenticator(
-        const config::PluginInstanceConfig& instance, sdk::HostContext& host);
+    sdk::Result<sdk::AuthenticatorPtr>
+    createAuthenticator(const config::PluginInstanceConfig& instance, sdk::HostContext& host);
     sdk::Result<sdk::MailerPtr> createMailer(const config::PluginInstanceConfig& instance,
                                              sdk::HostContext& host);
 

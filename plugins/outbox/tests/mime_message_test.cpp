@@ -56,26 +56,27 @@ BOOST_AUTO_TEST_CASE(quoted_printable_escapes_and_soft_breaks) {
 BOOST_AUTO_TEST_CASE(checks_utf8_strictly) {
     BOOST_TEST(isValidUtf8("plain"));
     BOOST_TEST(isValidUtf8("\xC3\xA9\xE2\x9C\x93\xF0\x9F\x94\x91"));
-    BOOST_TEST(!isValidUtf8("\xC3"));            // truncated
-    BOOST_TEST(!isValidUtf8("\xC0\xAF"));        // overlong '/'
-    BOOST_TEST(!isValidUtf8("\xED\xA0\x80"));    // surrogate
-    BOOST_TEST(!isValidUtf8("\xF5\x80\x80\x80")); // past U+10FFFF
+    BOOST_TEST(!isValidUtf8("\xC3"));              // truncated
+    BOOST_TEST(!isValidUtf8("\xC0\xAF"));          // overlong '/'
+    BOOST_TEST(!isValidUtf8("\xED\xA0\x80"));      // surrogate
+    BOOST_TEST(!isValidUtf8("\xF5\x80\x80\x80"));  // past U+10FFFF
     BOOST_TEST(!isValidUtf8("\xFF"));
 }
 
 BOOST_AUTO_TEST_CASE(accepts_only_plain_addresses) {
     BOOST_TEST(isPlainAddress("ada@example.test"));
     BOOST_TEST(isPlainAddress("first.last+tag@sub.example.test"));
-    for (const char* bad : {"", "ada", "@example.test", "ada@", "ada @example.test",
-                            "Ada <ada@example.test>", "a@b.test, c@d.test", "a@b.test\r\nBcc: x@y",
-                            "a\t@b.test", "\"a\"@b.test"}) {
+    for (const char* bad :
+         {"", "ada", "@example.test", "ada@", "ada @example.test", "Ada <ada@example.test>",
+          "a@b.test, c@d.test", "a@b.test\r\nBcc: x@y", "a\t@b.test", "\"a\"@b.test"}) {
         BOOST_TEST(!isPlainAddress(bad), bad);
     }
 }
 
 BOOST_AUTO_TEST_CASE(header_text_is_ascii_folded_or_encoded) {
     BOOST_TEST(encodeHeaderText("Subject", "Hello") == "Hello");
-    const std::string encoded = encodeHeaderText("Subject", "Gr\xC3\xBC\xC3\x9F" "e");
+    const std::string encoded = encodeHeaderText("Subject", "Gr\xC3\xBC\xC3\x9F"
+                                                            "e");
     BOOST_TEST(encoded == "=?UTF-8?B?R3LDvMOfZQ==?=");
     // Text that looks like an encoded word is encoded, so that readers cannot misread it.
     BOOST_TEST(encodeHeaderText("Subject", "=?UTF-8?B?eA==?=").rfind("=?UTF-8?B?", 0) == 0);

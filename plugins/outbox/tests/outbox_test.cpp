@@ -70,7 +70,8 @@ std::string decodeWords(const std::string& value) {
     std::size_t last = 0;
     bool previous_was_word = false;
     for (auto it = begin; it != std::sregex_iterator(); ++it) {
-        const std::string between = value.substr(last, static_cast<std::size_t>(it->position()) - last);
+        const std::string between =
+            value.substr(last, static_cast<std::size_t>(it->position()) - last);
         if (!(previous_was_word && between.find_first_not_of(" \t") == std::string::npos)) {
             out += between;
         }
@@ -136,8 +137,8 @@ Entity parseEntity(const std::string& raw) {
     }
     flush();
     const std::string encoding = lower(entity.headers["content-transfer-encoding"]);
-    entity.body = encoding == "quoted-printable" ? decodeQuotedPrintable(entity.raw_body)
-                                                 : entity.raw_body;
+    entity.body =
+        encoding == "quoted-printable" ? decodeQuotedPrintable(entity.raw_body) : entity.raw_body;
     return entity;
 }
 
@@ -156,7 +157,8 @@ Mail parseMail(const fs::path& file) {
             BOOST_REQUIRE_MESSAGE(i > 0 && mail.raw[i - 1] == '\r', "bare LF at " << i);
         }
         if (mail.raw[i] == '\r') {
-            BOOST_REQUIRE_MESSAGE(i + 1 < mail.raw.size() && mail.raw[i + 1] == '\n', "bare CR at " << i);
+            BOOST_REQUIRE_MESSAGE(i + 1 < mail.raw.size() && mail.raw[i + 1] == '\n',
+                                  "bare CR at " << i);
         }
     }
     mail.top = parseEntity(mail.raw);
@@ -226,7 +228,8 @@ struct OutboxFixture {
         const std::string text = "server: { issuer: \"http://127.0.0.1:8080\" }\n"
                                  "plugins: { paths: [\"" AUTHD_OUTBOX_DIR "\"] }\n"
                                  "storage: { plugin: sqlite }\n"
-                                 "mail: { plugin: outbox, config: " + config_yaml + " }\n";
+                                 "mail: { plugin: outbox, config: " +
+                                 config_yaml + " }\n";
         auto config = authd::config::loadConfigText(text, "authd.yaml");
         BOOST_REQUIRE_MESSAGE(config, (config ? "" : config.error().message));
         return registry.createMailer(*config->mail, host);
@@ -260,7 +263,8 @@ authd::sdk::MailMessage message(std::string to, std::string subject, std::string
 BOOST_FIXTURE_TEST_SUITE(outbox, OutboxFixture)
 
 BOOST_AUTO_TEST_CASE(loads_through_the_host_loader) {
-    auto loaded = authd::plugin::loadPlugin("outbox", authd::sdk::PluginKind::mailer, {AUTHD_OUTBOX_DIR});
+    auto loaded =
+        authd::plugin::loadPlugin("outbox", authd::sdk::PluginKind::mailer, {AUTHD_OUTBOX_DIR});
     BOOST_REQUIRE_MESSAGE(loaded, (loaded ? "" : loaded.error().message));
     BOOST_TEST(std::string(loaded->manifest->name) == "outbox");
     BOOST_TEST(loaded->manifest->abi_version == AUTHD_SDK_ABI_VERSION);
@@ -281,7 +285,8 @@ BOOST_AUTO_TEST_CASE(writes_a_text_message_with_rfc5322_headers) {
     const auto files = listDir(outbox());
     BOOST_REQUIRE_EQUAL(files.size(), 1U);
     const std::string name = files[0].filename().string();
-    BOOST_TEST(std::regex_match(name, std::regex(R"(20231114T221320Z-[A-Za-z0-9_-]{12}\.eml)")), name);
+    BOOST_TEST(std::regex_match(name, std::regex(R"(20231114T221320Z-[A-Za-z0-9_-]{12}\.eml)")),
+               name);
     struct stat info {};
     BOOST_REQUIRE(::stat(files[0].c_str(), &info) == 0);
     BOOST_TEST((info.st_mode & 0777U) == 0600U);
@@ -292,8 +297,9 @@ BOOST_AUTO_TEST_CASE(writes_a_text_message_with_rfc5322_headers) {
     BOOST_TEST(headers["from"] == "authd@localhost");
     BOOST_TEST(headers["to"] == "ada@example.test");
     BOOST_TEST(headers["subject"] == "Your code");
-    BOOST_TEST(std::regex_match(headers["message-id"], std::regex(R"(<[A-Za-z0-9_-]{24}@localhost>)")),
-               headers["message-id"]);
+    BOOST_TEST(
+        std::regex_match(headers["message-id"], std::regex(R"(<[A-Za-z0-9_-]{24}@localhost>)")),
+        headers["message-id"]);
     BOOST_TEST(headers["mime-version"] == "1.0");
     BOOST_TEST(headers["content-type"] == "text/plain; charset=utf-8");
     BOOST_TEST(headers["content-transfer-encoding"] == "7bit");
@@ -304,11 +310,13 @@ BOOST_AUTO_TEST_CASE(writes_a_text_message_with_rfc5322_headers) {
 BOOST_AUTO_TEST_CASE(writes_multipart_alternative_with_both_parts) {
     auto mailer = this->mailer();
     const std::string text = "Bonjour Zoë,\nouvrez https://idp.test/login/link?token=abc&x=1\n";
-    const std::string html = "<p>Bonjour Zo&euml;, <a href=\"https://idp.test/login/link?token=abc&amp;x=1\">"
-                             "ouvrir</a></p>\n";
+    const std::string html =
+        "<p>Bonjour Zo&euml;, <a href=\"https://idp.test/login/link?token=abc&amp;x=1\">"
+        "ouvrir</a></p>\n";
     BOOST_REQUIRE((mailer->send(message("zoe@example.test", "Sign in", text, html))));
     const Mail mail = onlyMail();
-    BOOST_TEST(mail.top.headers.at("content-type").rfind("multipart/alternative; boundary=\"=_authd_", 0) == 0);
+    BOOST_TEST(mail.top.headers.at("content-type")
+                   .rfind("multipart/alternative; boundary=\"=_authd_", 0) == 0);
     BOOST_REQUIRE_EQUAL(mail.parts.size(), 2U);
     BOOST_TEST(mail.parts[0].headers.at("content-type") == "text/plain; charset=utf-8");
     BOOST_TEST(mail.parts[0].headers.at("content-transfer-encoding") == "8bit");
@@ -415,7 +423,8 @@ BOOST_AUTO_TEST_CASE(refuses_header_injection) {
     for (const auto& attack : attacks) {
         auto sent = mailer->send(attack);
         BOOST_REQUIRE(!sent);
-        BOOST_TEST(static_cast<int>(sent.error().code) == static_cast<int>(ErrorCode::invalid_argument));
+        BOOST_TEST(static_cast<int>(sent.error().code) ==
+                   static_cast<int>(ErrorCode::invalid_argument));
         BOOST_TEST(sent.error().message.find("header injection refused") != std::string::npos,
                    sent.error().message);
     }
@@ -437,7 +446,8 @@ BOOST_AUTO_TEST_CASE(refuses_messages_it_cannot_write_correctly) {
     for (const auto& [bad, expected] : cases) {
         auto sent = mailer->send(bad);
         BOOST_REQUIRE(!sent);
-        BOOST_TEST(static_cast<int>(sent.error().code) == static_cast<int>(ErrorCode::invalid_argument));
+        BOOST_TEST(static_cast<int>(sent.error().code) ==
+                   static_cast<int>(ErrorCode::invalid_argument));
         BOOST_TEST(sent.error().message.find(expected) != std::string::npos, sent.error().message);
     }
     BOOST_TEST(listDir(outbox()).empty());
@@ -495,7 +505,8 @@ BOOST_AUTO_TEST_CASE(reports_an_unwritable_folder) {
     auto sent = mailer->send(message("ada@example.test", "hi", "x"));
     BOOST_REQUIRE(!sent);
     BOOST_TEST(static_cast<int>(sent.error().code) == static_cast<int>(ErrorCode::unavailable));
-    BOOST_TEST(sent.error().message.find(outbox().string()) != std::string::npos, sent.error().message);
+    BOOST_TEST(sent.error().message.find(outbox().string()) != std::string::npos,
+               sent.error().message);
 }
 
 BOOST_AUTO_TEST_CASE(config_errors_name_the_key) {
@@ -507,7 +518,8 @@ BOOST_AUTO_TEST_CASE(config_errors_name_the_key) {
     auto bad_from = make("{ dir: \"" + outbox().string() + "\", from: \"Ada <ada@x.test>\" }");
     BOOST_REQUIRE(!bad_from);
     BOOST_TEST(bad_from.error().message.find("mail.config.from: expected a plain address") !=
-                   std::string::npos, bad_from.error().message);
+                   std::string::npos,
+               bad_from.error().message);
 
     auto empty_dir = make("{ dir: \"\" }");
     BOOST_REQUIRE(!empty_dir);
