@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <deque>
 #include <string>
-#include <vector>
 
 #include <soci/soci.h>
 
@@ -55,13 +54,14 @@ private:
     void copyOut();
 
     std::string text_;
-    ::soci::statement st_;
+    // The bound buffers are declared before the statement, so that they outlive it.
     std::deque<std::string> texts_;
     std::deque<long long> ints_;
     std::deque<::soci::indicator> indicators_;
     std::deque<TextOut> text_outs_;
     std::deque<IntOut> int_outs_;
     bool prepared_ = false;
+    ::soci::statement st_;
 };
 
 }  // namespace authd::plugins::soci_common
