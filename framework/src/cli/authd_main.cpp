@@ -9,6 +9,7 @@
 #include "app/server.hpp"
 #include "config/authd_config.hpp"
 #include "obs/json_logger.hpp"
+#include "oauth/provider.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "version.hpp"
 
@@ -99,6 +100,13 @@ int serve(const std::vector<std::string>& args) {
         std::cerr << "authd: " << server.error().message << '\n';
         return kExitFailure;
     }
+    // Declared after the server, so it goes first: it uses the server's store and router.
+    auto provider = authd::oauth::Provider::create(**server);
+    if (!provider) {
+        std::cerr << "authd: " << provider.error().message << '\n';
+        return kExitFailure;
+    }
+    (*provider)->registerRoutes((*server)->router());
     return (*server)->run();
 }
 

@@ -40,6 +40,12 @@ void StateCache::Table<T>::forget(const std::string& id) {
     entries_.erase(id);
 }
 
+template <typename T>
+void StateCache::Table<T>::clear() {
+    std::lock_guard lock(mutex_);
+    entries_.clear();
+}
+
 StateCache::StateCache(sdk::Storage& store, std::chrono::milliseconds ttl, std::size_t max_entries)
     : store_(store), ttl_(ttl), max_entries_(max_entries == 0 ? 1 : max_entries) {}
 
@@ -87,6 +93,10 @@ void StateCache::forgetFamily(const std::string& id) {
 
 void StateCache::forgetSession(const std::string& id) {
     sessions_.forget(id);
+}
+
+void StateCache::forgetAllFamilies() {
+    families_.clear();
 }
 
 }  // namespace authd::oauth

@@ -34,6 +34,8 @@ public:
     void forgetUser(const std::string& id);
     void forgetFamily(const std::string& id);
     void forgetSession(const std::string& id);
+    /// After a revocation whose families are not known one by one (a replayed code).
+    void forgetAllFamilies();
 
     template <typename T>
     class Table {
@@ -44,6 +46,7 @@ public:
                  std::chrono::steady_clock::time_point now, std::chrono::milliseconds ttl,
                  std::size_t max_entries);
         void forget(const std::string& id);
+        void clear();
 
     private:
         struct Entry {

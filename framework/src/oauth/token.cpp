@@ -213,6 +213,7 @@ private:
                           const std::string& code_hash, sdk::UnixTime now) {
         // RFC 6749 4.1.2: a code used twice revokes what it issued (SPEC section 6).
         auto revoked = ctx_.store.refresh().revokeByOrigin(code_hash, now, "code_replay");
+        ctx_.state->forgetAllFamilies();
         sdk::AuditEvent event;
         event.time = now;
         event.type = "token.code_replay";
