@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Host benchmark: start-up time to the first answered /healthz, idle RSS, and /healthz
 # throughput and latency under wrk, with a release build of authd on SQLite.
-#   bench/host.sh [--runs N] [--duration 10s] [--connections 32] [--threads 2]
+#   bench/host.sh [--runs N] [--duration 10s] [--connections 32] [--threads 2] [--server-threads 16]
 # Builds with `cmake --preset release && cmake --build --preset release --target authd
 # authd_sqlite`; set AUTHD_BENCH_BUILD_DIR to use an existing release build directory instead.
 # Loopback only; everything it starts is stopped on exit.
@@ -10,12 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-runs=5 duration=10s connections=32 threads=2
+runs=5 duration=10s connections=32 threads=2 server_threads=16
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2;; --duration) duration=$2;; --connections) connections=$2;;
     --threads) threads=$2;;
-    *) echo "usage: bench/host.sh [--runs N] [--duration 10s] [--connections N] [--threads N]" >&2; exit 2;;
+    --server-threads) server_threads=$2;;
+    *) echo "usage: bench/host.sh [--runs N] [--duration 10s] [--connections N] [--threads N] [--server-threads N]" >&2; exit 2;;
   esac
   shift 2
 done
@@ -55,7 +56,7 @@ cat > "$work/authd.yaml" <<YAML
 server:
   listen: "127.0.0.1:$port"
   issuer: "http://127.0.0.1:$port"
-  threads: 16
+  threads: $server_threads
 plugins:
   paths: [ "$plugins" ]
 data_dir: "$work/var"
