@@ -6,9 +6,17 @@
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <string>
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/StreamCopier.h>
 
 #include "support/authd_process.hpp"
 
@@ -57,6 +65,30 @@ std::string pgDsnFile() {
         }
     }
     return {};
+}
+
+// A self-signed certificate for 127.0.0.1 made with the openssl command.
+void makeCertificate(const std::string& cert, const std::string& key) {
+    const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -keyout '" + key +
+                                "' -out '" + cert +
+                                "' -days 2 -subj /CN=127.0.0.1 >/dev/null 2>&1";
+    BOOST_REQUIRE_MESSAGE(std::system(command.c_str()) == 0,
+                          "the openssl command could not make a test certificate");
+}
+
+// GET over HTTPS, accepting the self-signed test certificate.
+std::pair<int, std::string> httpsGet(std::uint16_t port, const std::string& target) {
+    Poco::Net::initializeSSL();
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(
+        Poco::Net::Context::TLS_CLIENT_USE, "", "", "", Poco::Net::Context::VERIFY_NONE);
+    Poco::Net::HTTPSClientSession session("127.0.0.1", port, context);
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request("GET", target, Poco::Net::HTTPMessage::HTTP_1_1);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    return {static_cast<int>(response.getStatus()), body};
 }
 
 }  // namespace
@@ -185,6 +217,40 @@ BOOST_AUTO_TEST_CASE(sigterm_lets_an_in_flight_request_finish_then_exits_0) {
     BOOST_TEST(authd.wait(std::chrono::seconds(20)) == 0);
     BOOST_TEST(authd.output().find(R"("event":"server.stopped")") != std::string::npos);
     BOOST_TEST(authd.output().find(R"("drained":"true")") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(tls_listener_serves_https_only) {
+    TempDir certs;
+    const std::string cert = (certs.path() / "cert.pem").string();
+    const std::string key = (certs.path() / "key.pem").string();
+    makeCertificate(cert, key);
+    AuthdProcess::Options options;
+    options.server_extra = "  tls: { cert: \"" + cert + "\", key: \"" + key + "\" }";
+    AuthdProcess authd(options);
+    BOOST_TEST(authd.output().find(R"("tls":"true")") != std::string::npos);
+    const auto [status, body] = httpsGet(authd.port(), "/healthz");
+    BOOST_TEST(status == 200);
+    BOOST_TEST(body == R"({"status":"ok"})");
+    // Plain HTTP on the TLS port gets no HTTP answer, and the server carries on.
+    RawConnection plain(authd.port());
+    plain.send("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    BOOST_TEST(plain.readAll(std::chrono::seconds(5)).find("200 OK") == std::string::npos);
+    BOOST_TEST(httpsGet(authd.port(), "/readyz").first == 200);
+    BOOST_TEST(authd.stop() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(unusable_tls_files_are_exit_1_with_the_reason) {
+    TempDir dir;
+    const std::string cert = dir.write("cert.pem", "not a certificate\n");
+    const std::string key = dir.write("key.pem", "not a key\n");
+    const std::string path = dir.write(
+        "tls.yaml", testConfigYaml(dir.path(), {},
+                                   "  tls: { cert: \"" + cert + "\", key: \"" + key + "\" }"));
+    const auto result = runAuthd({"serve", "--config", path});
+    BOOST_TEST(result.exit_code == 1);
+    BOOST_TEST(!result.err.empty());
+    BOOST_TEST(result.err.find("terminate") == std::string::npos, result.err);
+    BOOST_TEST(result.out.find("server.listening") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(sigint_stops_an_idle_server_with_0) {

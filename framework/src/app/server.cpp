@@ -296,6 +296,7 @@ bool Server::stop() {
 int Server::run() {
     if (auto started = start(); !started) {
         logger_.log(sdk::LogLevel::error, "server.start_failed", started.error().message);
+        std::cerr << "authd: " << started.error().message << '\n';
         return 1;
     }
     sigset_t set;

@@ -91,7 +91,8 @@ public:
     /// Poco server is then left behind: the caller should exit the process).
     bool stop();
     /// start(), wait for SIGTERM or SIGINT (blockTerminationSignals() must have run before any
-    /// thread was created), stop(). Returns the process exit code.
+    /// thread was created), stop(). Returns the process exit code: 0 after a stop, 1 when it
+    /// cannot listen (the reason is logged and printed to stderr).
     int run();
 
 private:
