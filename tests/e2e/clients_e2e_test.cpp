@@ -364,7 +364,7 @@ BOOST_AUTO_TEST_CASE(python_authlib_client_works) {
 BOOST_AUTO_TEST_CASE(chromium_signs_in_by_clicking) {
     Server server;
     const std::string redirect = callbackUri();
-    const Project project = server.createProject("Browser app", {redirect});
+    const Project project = server.createProject("Example app", {redirect});
     const User user = server.createUser("tim@example.com", "Tim Example");
     auto env = server.scriptEnv(project, user, redirect);
     env["SCREENSHOT_DIR"] = kSourceDir + "/docs/screenshots";

@@ -40,7 +40,7 @@ function startCallbackServer() {
   const target = new URL(REDIRECT_URI);
   const hits = [];
   const server = http.createServer((req, res) => {
-    hits.push(req.url);
+    if (new URL(req.url, REDIRECT_URI).pathname === target.pathname) hits.push(req.url);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end('<!doctype html><title>Client app</title><h1>Back at the client</h1>');
   });
@@ -96,9 +96,16 @@ async function signInFlow(context, { screenshots, wrong_password_first, expect_c
   const page = await context.newPage();
   const console_problems = [];
   page.on('console', (m) => {
+    if (/Failed to load resource/.test(m.text())) return;  // reported with its URL below
     if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(m.text())) console_problems.push(`${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => console_problems.push(`pageerror: ${e.message}`));
+  // Name the resource behind a "Failed to load resource" console line. The browser's own
+  // favicon probe is not something the page asked for, so it does not count.
+  page.on('response', (r) => {
+    if (r.request().resourceType() === 'document') return;  // a refused sign-in is a 4xx page
+    if (r.status() >= 400 && !new URL(r.url()).pathname.endsWith('/favicon.ico')) console_problems.push(`HTTP ${r.status()} for ${r.url()}`);
+  });
   const documents = [];
   page.on('response', (r) => { if (r.request().resourceType() === 'document') documents.push(r); });
 
@@ -124,6 +131,10 @@ async function signInFlow(context, { screenshots, wrong_password_first, expect_c
   await checkPage(page, 'login page');
   const submit = page.locator('form:has(input[name="password"]) [type="submit"]');
   equal(await submit.count(), 1, 'the login form has one submit button');
+  if (screenshots) {
+    fs.mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: path.join(screenshots, 'login.png'), fullPage: true });
+  }
 
   if (wrong_password_first) {
     step('a wrong password keeps the person on the login page with an error');
@@ -138,10 +149,6 @@ async function signInFlow(context, { screenshots, wrong_password_first, expect_c
 
   await page.getByLabel(/e-?mail/i).fill(USER_EMAIL);
   await page.getByLabel(/password/i).fill(USER_PASSWORD);
-  if (screenshots) {
-    fs.mkdirSync(screenshots, { recursive: true });
-    await page.screenshot({ path: path.join(screenshots, 'login.png'), fullPage: true });
-  }
   step('submit the login form by clicking');
   await page.locator('form:has(input[name="password"]) [type="submit"]').click();
 
@@ -186,10 +193,12 @@ async function exchange({ code, verifier }) {
 run('browser_signin', async () => {
   const { server, hits } = await startCallbackServer();
   const profiles = [];
+  const contexts = [];
   try {
     step('Chromium with JavaScript: sign in by clicking');
     const first = await launch(true);
     profiles.push(first.profile);
+    contexts.push(first.context);
     const result = await signInFlow(first.context, { screenshots: SCREENSHOT_DIR, wrong_password_first: true, expect_consent: true });
     await first.context.close();
     await exchange(result);
@@ -197,11 +206,14 @@ run('browser_signin', async () => {
     step('Chromium without JavaScript: the same flow works (plain HTML forms)');
     const second = await launch(false);
     profiles.push(second.profile);
+    contexts.push(second.context);
     const again = await signInFlow(second.context, { screenshots: '', wrong_password_first: false, expect_consent: false });
     await second.context.close();
     await exchange(again);
     equal(hits.length, 2, 'the client callback was hit once per sign-in');
   } finally {
+    for (const context of contexts) await context.close().catch(() => {});
+    server.closeAllConnections();
     server.close();
     for (const dir of profiles) fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -21,7 +21,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.jose import jwt
-from authlib.oauth2.rfc6749 import OAuth2Error
+from authlib.integrations.base_client import OAuthError
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
 
@@ -235,7 +235,7 @@ def main():
     equal(revoked.status_code, 200, f"revocation: {revoked.text[:300]}")
     try:
         session.refresh_token(meta["token_endpoint"], refresh_token=refreshed["refresh_token"])
-    except OAuth2Error as error:
+    except OAuthError as error:
         equal(error.error, "invalid_grant", "refresh after revocation")
     else:
         raise CheckFailure("refresh with a revoked token succeeded")

@@ -46,13 +46,15 @@ export function step(text) {
   console.log(`[${step_count}] ${text}`);
 }
 
-/// Runs `main`, prints a one-line verdict and sets the exit code: 0 only when every check held.
+/// Runs `main`, prints a one-line verdict and exits: 0 only when every check held. Exiting
+/// (rather than setting the exit code) ends the run even when a failed step left a browser,
+/// a server or a child process behind.
 export function run(name, main) {
   const started = Date.now();
   main()
     .then(() => {
       console.log(`PASS ${name} (${step_count} steps, ${Date.now() - started} ms)`);
-      process.exitCode = 0;
+      process.exit(0);
     })
     .catch((error) => {
       if (error instanceof CheckFailure) {
@@ -62,6 +64,6 @@ export function run(name, main) {
         console.error(error && error.stack ? error.stack : error);
         if (error && error.cause) console.error('cause:', show(error.cause));
       }
-      process.exitCode = 1;
+      process.exit(1);
     });
 }
