@@ -3,8 +3,6 @@
 // errors, graceful shutdown, the demo bootstrap, and (suite `postgresql`, run by its own CTest
 // registration) readiness against PostgreSQL.
 #define BOOST_TEST_MODULE host_e2e_test
-#include <boost/test/unit_test.hpp>
-
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -17,14 +15,15 @@
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/StreamCopier.h>
+#include <boost/test/unit_test.hpp>
 
 #include "support/authd_process.hpp"
 
 using authd::test::AuthdProcess;
-using authd::test::RawConnection;
-using authd::test::TempDir;
 using authd::test::parseRawResponse;
+using authd::test::RawConnection;
 using authd::test::runAuthd;
+using authd::test::TempDir;
 using authd::test::testConfigYaml;
 
 namespace {
@@ -40,10 +39,9 @@ long long metricValue(const std::string& text, const std::string& series) {
 }
 
 bool hasFileLineColumn(const std::string& text, const std::string& file) {
-    return std::regex_search(text, std::regex(std::regex_replace(
-                                                  file, std::regex(R"([.^$|()\[\]{}*+?\\])"),
-                                                  R"(\$&)") +
-                                              R"(:\d+:\d+: )"));
+    return std::regex_search(
+        text, std::regex(std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
+                         R"(:\d+:\d+: )"));
 }
 
 std::string readFile(const std::string& path) {
@@ -70,8 +68,7 @@ std::string pgDsnFile() {
 // A self-signed certificate for 127.0.0.1 made with the openssl command.
 void makeCertificate(const std::string& cert, const std::string& key) {
     const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -keyout '" + key +
-                                "' -out '" + cert +
-                                "' -days 2 -subj /CN=127.0.0.1 >/dev/null 2>&1";
+                                "' -out '" + cert + "' -days 2 -subj /CN=127.0.0.1 >/dev/null 2>&1";
     BOOST_REQUIRE_MESSAGE(std::system(command.c_str()) == 0,
                           "the openssl command could not make a test certificate");
 }
@@ -91,7 +88,7 @@ std::pair<int, std::string> httpsGet(std::uint16_t port, const std::string& targ
     return {static_cast<int>(response.getStatus()), body};
 }
 
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_SUITE(http_surface)
 
@@ -105,7 +102,8 @@ BOOST_AUTO_TEST_CASE(healthz_readyz_and_metrics_answer_and_counters_move) {
     BOOST_TEST(ready.status == 200);
     BOOST_TEST(ready.body == R"({"status":"ready"})");
 
-    const std::string series = R"(authd_http_requests_total{route="/healthz",method="GET",code="200"})";
+    const std::string series =
+        R"(authd_http_requests_total{route="/healthz",method="GET",code="200"})";
     const auto before = authd.get("/metrics");
     BOOST_TEST(before.status == 200);
     BOOST_TEST(before.header("Content-Type").find("text/plain; version=0.0.4") == 0u);
@@ -116,8 +114,13 @@ BOOST_AUTO_TEST_CASE(healthz_readyz_and_metrics_answer_and_counters_move) {
     (void)authd.get("/healthz");
     const auto after = authd.get("/metrics");
     BOOST_TEST(metricValue(after.body, series) == 3);
-    BOOST_TEST(metricValue(after.body, R"(authd_http_request_duration_seconds_count{route="/healthz",method="GET"})") == 3);
-    BOOST_TEST(metricValue(after.body, R"(authd_http_requests_total{route="/metrics",method="GET",code="200"})") == 1);
+    BOOST_TEST(metricValue(
+                   after.body,
+                   R"(authd_http_request_duration_seconds_count{route="/healthz",method="GET"})") ==
+               3);
+    BOOST_TEST(
+        metricValue(after.body,
+                    R"(authd_http_requests_total{route="/metrics",method="GET",code="200"})") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_path_is_404_and_wrong_method_405) {
@@ -163,7 +166,7 @@ BOOST_AUTO_TEST_CASE(body_over_the_limit_is_413) {
 BOOST_AUTO_TEST_CASE(oversized_headers_are_431) {
     AuthdProcess authd;
     std::vector<std::pair<std::string, std::string>> headers;
-    for (int i = 0; i < 5; ++i) {  // 5 x 4000 bytes > 16384, each line under Poco's 8192
+    for (int i = 0; i < 5; ++i) { // 5 x 4000 bytes > 16384, each line under Poco's 8192
         headers.emplace_back("X-Filler-" + std::to_string(i), std::string(4000, 'h'));
     }
     const auto response = authd.get("/healthz", headers);
@@ -196,8 +199,8 @@ BOOST_AUTO_TEST_CASE(sigterm_lets_an_in_flight_request_finish_then_exits_0) {
     const std::string body = "field=" + std::string(200, 'v');
     connection.send("POST /healthz HTTP/1.1\r\nHost: t\r\n"
                     "Content-Type: application/x-www-form-urlencoded\r\n"
-                    "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-                    body.substr(0, 50));
+                    "Content-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 50));
     // The server is inside that request (reading its body) once the in-flight gauge shows it
     // beside the /metrics request itself.
     bool in_flight = false;
@@ -212,7 +215,7 @@ BOOST_AUTO_TEST_CASE(sigterm_lets_an_in_flight_request_finish_then_exits_0) {
     BOOST_REQUIRE(authd.waitForOutput(R"("event":"server.stopping")"));
     connection.send(body.substr(50));
     const auto response = parseRawResponse(connection.readAll());
-    BOOST_TEST(response.status == 405);  // the request completed normally after SIGTERM
+    BOOST_TEST(response.status == 405); // the request completed normally after SIGTERM
     BOOST_TEST(response.header("Allow") == "GET, HEAD");
     BOOST_TEST(authd.wait(std::chrono::seconds(20)) == 0);
     BOOST_TEST(authd.output().find(R"("event":"server.stopped")") != std::string::npos);
@@ -244,8 +247,8 @@ BOOST_AUTO_TEST_CASE(unusable_tls_files_are_exit_1_with_the_reason) {
     const std::string cert = dir.write("cert.pem", "not a certificate\n");
     const std::string key = dir.write("key.pem", "not a key\n");
     const std::string path = dir.write(
-        "tls.yaml", testConfigYaml(dir.path(), {},
-                                   "  tls: { cert: \"" + cert + "\", key: \"" + key + "\" }"));
+        "tls.yaml",
+        testConfigYaml(dir.path(), {}, "  tls: { cert: \"" + cert + "\", key: \"" + key + "\" }"));
     const auto result = runAuthd({"serve", "--config", path});
     BOOST_TEST(result.exit_code == 1);
     BOOST_TEST(!result.err.empty());
@@ -275,10 +278,15 @@ BOOST_AUTO_TEST_CASE(version_and_help) {
 }
 
 BOOST_AUTO_TEST_CASE(unknown_command_or_flag_is_usage_and_exit_2) {
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"frobnicate"}, {}, {"serve"}, {"serve", "--config"}, {"serve", "--bogus", "x"},
-             {"migrate", "--demo", "--config", "x.yaml"}, {"check-config"},
-             {"check-config", "a.yaml", "b.yaml"}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"frobnicate"},
+                                               {},
+                                               {"serve"},
+                                               {"serve", "--config"},
+                                               {"serve", "--bogus", "x"},
+                                               {"migrate", "--demo", "--config", "x.yaml"},
+                                               {"check-config"},
+                                               {"check-config", "a.yaml", "b.yaml"}}) {
         const auto result = runAuthd(args);
         BOOST_TEST(result.exit_code == 2);
         BOOST_TEST(result.err.find("usage: authd") != std::string::npos);
@@ -435,11 +443,10 @@ BOOST_AUTO_TEST_CASE(start_fails_clearly_when_postgresql_is_unreachable) {
     AuthdProcess::Options options;
     options.storage_yaml = authd::test::postgresqlStorageYaml(
         "host=127.0.0.1 port=1 dbname=none user=none connect_timeout=2");
-    BOOST_CHECK_EXCEPTION(AuthdProcess authd(options), std::runtime_error,
-                          [](const std::runtime_error& e) {
-                              return std::string(e.what()).find("exited with code 1") !=
-                                     std::string::npos;
-                          });
+    BOOST_CHECK_EXCEPTION(
+        AuthdProcess authd(options), std::runtime_error, [](const std::runtime_error& e) {
+            return std::string(e.what()).find("exited with code 1") != std::string::npos;
+        });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

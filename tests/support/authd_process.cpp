@@ -9,9 +9,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -22,6 +19,8 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Pipe.h>
 #include <Poco/Process.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #ifndef AUTHD_BINARY
 #error "AUTHD_BINARY must name the authd executable"
@@ -49,7 +48,8 @@ bool equalsIgnoreCase(const std::string& a, const std::string& b) {
 }
 
 // Reads a pipe to its end into `sink`, waking waiters on every chunk.
-void drain(Poco::Pipe pipe, std::string& sink, std::mutex& mutex, std::condition_variable& changed) {
+void drain(Poco::Pipe pipe, std::string& sink, std::mutex& mutex,
+           std::condition_variable& changed) {
     char buffer[4096];
     for (;;) {
         int n = 0;
@@ -113,10 +113,14 @@ Launched launch(const std::vector<std::string>& args, const std::map<std::string
     return launched;
 }
 
-}  // namespace
+} // namespace
 
-std::string authdBinary() { return AUTHD_BINARY; }
-std::string pluginDir() { return AUTHD_PLUGIN_DIR; }
+std::string authdBinary() {
+    return AUTHD_BINARY;
+}
+std::string pluginDir() {
+    return AUTHD_PLUGIN_DIR;
+}
 
 TempDir::TempDir() {
     std::random_device device;
@@ -228,7 +232,8 @@ RawConnection::~RawConnection() {
 void RawConnection::send(const std::string& bytes) {
     std::size_t sent = 0;
     while (sent < bytes.size()) {
-        const int n = impl_->socket.sendBytes(bytes.data() + sent, static_cast<int>(bytes.size() - sent));
+        const int n =
+            impl_->socket.sendBytes(bytes.data() + sent, static_cast<int>(bytes.size() - sent));
         if (n <= 0) {
             throw std::runtime_error("connection closed while sending");
         }
@@ -236,7 +241,9 @@ void RawConnection::send(const std::string& bytes) {
     }
 }
 
-void RawConnection::shutdownSend() { impl_->socket.shutdownSend(); }
+void RawConnection::shutdownSend() {
+    impl_->socket.shutdownSend();
+}
 
 std::string RawConnection::readAll(std::chrono::milliseconds timeout) {
     impl_->socket.setReceiveTimeout(Poco::Timespan(static_cast<long>(timeout.count()) * 1000));
@@ -247,7 +254,7 @@ std::string RawConnection::readAll(std::chrono::milliseconds timeout) {
         try {
             n = impl_->socket.receiveBytes(buffer, sizeof buffer);
         } catch (const Poco::Exception&) {
-            break;  // timeout or reset: return what arrived
+            break; // timeout or reset: return what arrived
         }
         if (n <= 0) {
             break;
@@ -263,8 +270,10 @@ CommandResult runAuthd(const std::vector<std::string>& args, std::chrono::second
     std::mutex mutex;
     std::condition_variable changed;
     CommandResult result;
-    std::thread out_reader(drain, launched.out, std::ref(result.out), std::ref(mutex), std::ref(changed));
-    std::thread err_reader(drain, launched.err, std::ref(result.err), std::ref(mutex), std::ref(changed));
+    std::thread out_reader(drain, launched.out, std::ref(result.out), std::ref(mutex),
+                           std::ref(changed));
+    std::thread err_reader(drain, launched.err, std::ref(result.err), std::ref(mutex),
+                           std::ref(changed));
     auto code = waitFor(launched.pid, timeout);
     if (!code) {
         ::kill(launched.pid, SIGKILL);
@@ -279,8 +288,8 @@ CommandResult runAuthd(const std::vector<std::string>& args, std::chrono::second
 AuthdProcess::AuthdProcess() : AuthdProcess(Options{}) {}
 
 AuthdProcess::AuthdProcess(Options options) : dir_(std::make_unique<TempDir>()) {
-    config_path_ = dir_->write("authd.yaml", testConfigYaml(dir_->path(), options.storage_yaml,
-                                                            options.server_extra));
+    config_path_ = dir_->write(
+        "authd.yaml", testConfigYaml(dir_->path(), options.storage_yaml, options.server_extra));
     start(std::move(options));
 }
 
@@ -294,8 +303,10 @@ void AuthdProcess::start(Options options) {
     args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
     Launched launched = launch(args, options.env, std::filesystem::current_path().string());
     pid_ = launched.pid;
-    out_reader_ = std::thread(drain, launched.out, std::ref(out_), std::ref(mutex_), std::ref(changed_));
-    err_reader_ = std::thread(drain, launched.err, std::ref(err_), std::ref(mutex_), std::ref(changed_));
+    out_reader_ =
+        std::thread(drain, launched.out, std::ref(out_), std::ref(mutex_), std::ref(changed_));
+    err_reader_ =
+        std::thread(drain, launched.err, std::ref(err_), std::ref(mutex_), std::ref(changed_));
 
     const auto deadline = Clock::now() + options.start_timeout;
     std::unique_lock<std::mutex> lock(mutex_);
@@ -400,7 +411,8 @@ std::string AuthdProcess::errors() const {
     return err_;
 }
 
-bool AuthdProcess::waitForOutput(const std::string& needle, std::chrono::milliseconds timeout) const {
+bool AuthdProcess::waitForOutput(const std::string& needle,
+                                 std::chrono::milliseconds timeout) const {
     std::unique_lock<std::mutex> lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] { return out_.find(needle) != std::string::npos; });
 }
@@ -440,4 +452,4 @@ int AuthdProcess::stop(std::chrono::seconds timeout) {
     return code;
 }
 
-}  // namespace authd::test
+} // namespace authd::test

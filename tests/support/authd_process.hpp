@@ -17,7 +17,7 @@ namespace authd::test {
 
 /// A folder under the system temp dir, removed with everything in it on destruction.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -26,7 +26,7 @@ public:
     /// Writes `content` to `name` inside the folder; returns the full path.
     std::string write(const std::string& name, const std::string& content) const;
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
@@ -55,7 +55,7 @@ HttpResult parseRawResponse(const std::string& raw);
 
 /// A TCP connection for requests the HTTP client cannot send (partial bodies, huge headers).
 class RawConnection {
-public:
+  public:
     explicit RawConnection(std::uint16_t port);
     ~RawConnection();
     RawConnection(const RawConnection&) = delete;
@@ -65,7 +65,7 @@ public:
     /// Reads until the peer closes or `timeout` passes; everything received.
     std::string readAll(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
@@ -87,11 +87,11 @@ CommandResult runAuthd(const std::vector<std::string>& args,
 /// running. Construction throws std::runtime_error, with everything the process printed, when
 /// authd exits or does not listen within the timeout.
 class AuthdProcess {
-public:
+  public:
     struct Options {
-        std::string storage_yaml;   ///< default SQLite in the temp dir
-        std::string server_extra;   ///< extra `server:` keys
-        std::vector<std::string> extra_args;  ///< e.g. "--demo"
+        std::string storage_yaml;            ///< default SQLite in the temp dir
+        std::string server_extra;            ///< extra `server:` keys
+        std::vector<std::string> extra_args; ///< e.g. "--demo"
         std::map<std::string, std::string> env;
         std::chrono::seconds start_timeout{30};
     };
@@ -132,7 +132,7 @@ public:
     /// Waits for the process to end by itself; the exit code, or -1 on timeout.
     int wait(std::chrono::milliseconds timeout);
 
-private:
+  private:
     void start(Options options);
 
     std::unique_ptr<TempDir> dir_;
@@ -149,4 +149,4 @@ private:
     std::thread err_reader_;
 };
 
-}  // namespace authd::test
+} // namespace authd::test

@@ -120,7 +120,7 @@ sdk::Result<void> ensureUser(sdk::Storage& storage, const crypto::PasswordHasher
     return storage.credentials().put(credential);
 }
 
-}  // namespace
+} // namespace
 
 sdk::Result<DemoCredentials> ensureDemo(sdk::Storage& storage, const crypto::SecretBox& box,
                                         const crypto::PasswordHasher& hasher, sdk::UnixTime now) {
@@ -151,4 +151,4 @@ void printDemo(std::ostream& out, const DemoCredentials& demo, const std::string
         << std::endl;
 }
 
-}  // namespace authd::app
+} // namespace authd::app

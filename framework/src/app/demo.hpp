@@ -40,4 +40,4 @@ sdk::Result<DemoCredentials> ensureDemo(sdk::Storage& storage, const crypto::Sec
 /// The block printed to stdout after start-up.
 void printDemo(std::ostream& out, const DemoCredentials& demo, const std::string& issuer);
 
-}  // namespace authd::app
+} // namespace authd::app

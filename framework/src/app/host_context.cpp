@@ -13,9 +13,7 @@ sdk::UnixTime SystemClock::now() const {
 
 HostContext::HostContext(sdk::HostInfo info, sdk::Logger& logger,
                          crypto::Argon2Params password_hashing)
-    : info_(std::move(info)),
-      logger_(logger),
-      crypto_(password_hashing),
+    : info_(std::move(info)), logger_(logger), crypto_(password_hashing),
       rate_limiter_([this]() -> sdk::Storage& { return storage(); }, clock_) {}
 
 sdk::Storage& HostContext::storage() {
@@ -23,4 +21,4 @@ sdk::Storage& HostContext::storage() {
     return storage != nullptr ? *storage : not_ready_;
 }
 
-}  // namespace authd::app
+} // namespace authd::app

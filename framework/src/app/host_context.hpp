@@ -14,7 +14,7 @@ namespace authd::app {
 
 /// The system's wall clock.
 class SystemClock final : public sdk::Clock {
-public:
+  public:
     sdk::UnixTime now() const override;
 };
 
@@ -24,7 +24,7 @@ public:
 /// Threading: every accessor is thread-safe; setStorage()/setMailer() run at start-up only,
 /// before any request is served.
 class HostContext final : public sdk::HostContext {
-public:
+  public:
     HostContext(sdk::HostInfo info, sdk::Logger& logger, crypto::Argon2Params password_hashing);
 
     const sdk::HostInfo& info() const override { return info_; }
@@ -40,10 +40,12 @@ public:
     void setStorage(sdk::Storage* storage) noexcept {
         storage_.store(storage, std::memory_order_release);
     }
-    void setMailer(sdk::Mailer* mailer) noexcept { mailer_.store(mailer, std::memory_order_release); }
+    void setMailer(sdk::Mailer* mailer) noexcept {
+        mailer_.store(mailer, std::memory_order_release);
+    }
     crypto::HostCrypto& hostCrypto() noexcept { return crypto_; }
 
-private:
+  private:
     sdk::HostInfo info_;
     sdk::Logger& logger_;
     SystemClock clock_;
@@ -56,4 +58,4 @@ private:
     StoreRateLimiter rate_limiter_;
 };
 
-}  // namespace authd::app
+} // namespace authd::app

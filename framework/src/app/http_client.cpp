@@ -47,7 +47,7 @@ bool validMethod(const std::string& method) {
     return false;
 }
 
-}  // namespace
+} // namespace
 
 PocoHttpClient::PocoHttpClient(std::size_t max_response_bytes)
     : max_response_bytes_(max_response_bytes) {}
@@ -133,4 +133,4 @@ sdk::Result<sdk::HttpResponse> PocoHttpClient::send(const sdk::HttpRequest& requ
     }
 }
 
-}  // namespace authd::app
+} // namespace authd::app

@@ -14,12 +14,12 @@ namespace authd::app {
 /// Threading: thread-safe. Errors: invalid_argument for a bad URL or method, unavailable for
 /// network, TLS and timeout failures; never throws.
 class PocoHttpClient final : public sdk::HttpClient {
-public:
+  public:
     explicit PocoHttpClient(std::size_t max_response_bytes = 4 * 1024 * 1024);
     sdk::Result<sdk::HttpResponse> send(const sdk::HttpRequest& request) override;
 
-private:
+  private:
     std::size_t max_response_bytes_;
 };
 
-}  // namespace authd::app
+} // namespace authd::app

@@ -11,7 +11,7 @@ namespace authd::app {
 /// own factory runs, which the SDK forbids to use it): every call fails with
 /// ErrorCode::unavailable and a message saying why, instead of undefined behaviour.
 class NotReadyStorage final : public sdk::Storage {
-public:
+  public:
     NotReadyStorage();
     ~NotReadyStorage() override;
 
@@ -27,15 +27,16 @@ public:
     sdk::KeyStore& keys() override;
     sdk::AuditStore& audit() override;
     sdk::PluginDataStore& pluginData() override;
-    sdk::Result<void> transact(const std::function<sdk::Result<void>(sdk::Storage&)>& work) override;
+    sdk::Result<void>
+    transact(const std::function<sdk::Result<void>(sdk::Storage&)>& work) override;
     sdk::Result<int> migrate() override;
     sdk::Result<int> schemaVersion() override;
     int latestSchemaVersion() const override;
     sdk::Result<void> ping() override;
 
-private:
+  private:
     struct Parts;
     std::unique_ptr<Parts> parts_;
 };
 
-}  // namespace authd::app
+} // namespace authd::app

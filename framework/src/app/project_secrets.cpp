@@ -11,4 +11,4 @@ std::string signingKeyAad(const std::string& client_id) {
     return "authd:project:" + client_id + ":signing_key";
 }
 
-}  // namespace authd::app
+} // namespace authd::app

@@ -14,4 +14,4 @@ namespace authd::app {
 std::string clientSecretAad(const std::string& client_id);
 std::string signingKeyAad(const std::string& client_id);
 
-}  // namespace authd::app
+} // namespace authd::app

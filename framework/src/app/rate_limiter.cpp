@@ -25,14 +25,13 @@ sdk::Seconds delayFor(std::int64_t failures, const sdk::ThrottlePolicy& policy) 
     return std::min(delay, cap);
 }
 
-}  // namespace
+} // namespace
 
 StoreRateLimiter::StoreRateLimiter(std::function<sdk::Storage&()> storage, sdk::Clock& clock)
     : storage_(std::move(storage)), clock_(clock) {}
 
 sdk::ThrottleState StoreRateLimiter::stateOf(const sdk::Counter& counter,
-                                             const sdk::ThrottlePolicy& policy,
-                                             sdk::UnixTime now) {
+                                             const sdk::ThrottlePolicy& policy, sdk::UnixTime now) {
     sdk::ThrottleState state;
     if (counter.locked_until == kLockedIndefinitely) {
         state.failures = counter.count;
@@ -47,12 +46,13 @@ sdk::ThrottleState StoreRateLimiter::stateOf(const sdk::Counter& counter,
         return state;
     }
     if (lockExpired(counter, now) || counter.window_start < now - policy.window) {
-        return state;  // a finished lock or an old window: a fresh start
+        return state; // a finished lock or an old window: a fresh start
     }
     state.failures = counter.count;
     const sdk::Seconds delay = delayFor(counter.count, policy);
     if (delay > 0) {
-        const sdk::UnixTime last = counter.updated_at != 0 ? counter.updated_at : counter.window_start;
+        const sdk::UnixTime last =
+            counter.updated_at != 0 ? counter.updated_at : counter.window_start;
         const sdk::UnixTime retry_at = last + delay;
         state.retry_at = retry_at > now ? retry_at : 0;
     }
@@ -96,7 +96,8 @@ sdk::Result<sdk::ThrottleState> StoreRateLimiter::recordFailure(const std::strin
     }
     if (policy.lock_after > 0 && updated.count >= policy.lock_after &&
         !(updated.locked_until == kLockedIndefinitely || updated.locked_until > now)) {
-        const sdk::UnixTime until = policy.lock_for > 0 ? now + policy.lock_for : kLockedIndefinitely;
+        const sdk::UnixTime until =
+            policy.lock_for > 0 ? now + policy.lock_for : kLockedIndefinitely;
         if (auto locked = counters.lock(key, until); !locked) {
             return std::move(locked).error();
         }
@@ -109,4 +110,4 @@ sdk::Result<void> StoreRateLimiter::clear(const std::string& key) {
     return storage_().counters().reset(key);
 }
 
-}  // namespace authd::app
+} // namespace authd::app

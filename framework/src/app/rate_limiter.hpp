@@ -18,7 +18,7 @@ namespace authd::app {
 /// key starts afresh. Policies with lock_after <= 0 never lock.
 /// Threading: thread-safe (the counter store is atomic per key). Errors: the store's errors.
 class StoreRateLimiter final : public sdk::RateLimiter {
-public:
+  public:
     static constexpr sdk::UnixTime kLockedIndefinitely = std::numeric_limits<sdk::UnixTime>::max();
 
     /// `storage` is called on each use (the store may be created after the limiter).
@@ -31,12 +31,12 @@ public:
     sdk::Result<void> clear(const std::string& key) override;
 
     /// The state a counter stands for at `now` (pure, for tests and check()).
-    static sdk::ThrottleState stateOf(const sdk::Counter& counter, const sdk::ThrottlePolicy& policy,
-                                      sdk::UnixTime now);
+    static sdk::ThrottleState stateOf(const sdk::Counter& counter,
+                                      const sdk::ThrottlePolicy& policy, sdk::UnixTime now);
 
-private:
+  private:
     std::function<sdk::Storage&()> storage_;
     sdk::Clock& clock_;
 };
 
-}  // namespace authd::app
+} // namespace authd::app

@@ -9,8 +9,6 @@
 #include <iostream>
 #include <thread>
 
-#include <pthread.h>
-
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPServer.h>
@@ -20,6 +18,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
+#include <pthread.h>
 
 #include "app/demo.hpp"
 #include "crypto/master_key.hpp"
@@ -41,7 +40,7 @@ sdk::Error startupError(const std::string& what, const sdk::Error& cause) {
     return sdk::makeError(cause.code, what + ": " + cause.message);
 }
 
-}  // namespace
+} // namespace
 
 void blockTerminationSignals() {
     sigset_t set;
@@ -52,12 +51,8 @@ void blockTerminationSignals() {
 }
 
 Server::Server(config::AuthdConfig config, std::ostream& log_out)
-    : config_(std::move(config)),
-      out_(log_out),
-      logger_(log_out, config_.logging.level),
-      metrics_(authd::version()),
-      hasher_(config_.password_hashing.params()),
-      router_(&metrics_) {}
+    : config_(std::move(config)), out_(log_out), logger_(log_out, config_.logging.level),
+      metrics_(authd::version()), hasher_(config_.password_hashing.params()), router_(&metrics_) {}
 
 Server::~Server() {
     if (server_) {
@@ -81,9 +76,9 @@ sdk::Result<void> Server::build(const ServerOptions& options) {
     logger_.log(sdk::LogLevel::info, "server.starting", "authd is starting",
                 {{"version", authd::version()}, {"config", config_.source_file}});
 
-    auto master_key = crypto::loadMasterKey(config_.secrets.master_key_env,
-                                            config_.secrets.master_key_file,
-                                            config_.secrets.dev_master_key);
+    auto master_key =
+        crypto::loadMasterKey(config_.secrets.master_key_env, config_.secrets.master_key_file,
+                              config_.secrets.dev_master_key);
     if (!master_key) {
         return startupError("master key", master_key.error());
     }
@@ -109,8 +104,8 @@ sdk::Result<void> Server::build(const ServerOptions& options) {
         std::filesystem::create_directories(config_.data_dir, ec);
         if (ec) {
             return sdk::makeError(sdk::ErrorCode::invalid_config,
-                                  "data_dir " + config_.data_dir + " cannot be created: " +
-                                      ec.message());
+                                  "data_dir " + config_.data_dir +
+                                      " cannot be created: " + ec.message());
         }
     }
 
@@ -119,8 +114,8 @@ sdk::Result<void> Server::build(const ServerOptions& options) {
     info.version = authd::version();
     info.data_dir = config_.data_dir;
     info.config_file = config_.source_file;
-    host_ = std::make_unique<HostContext>(std::move(info), logger_,
-                                          config_.password_hashing.params());
+    host_ =
+        std::make_unique<HostContext>(std::move(info), logger_, config_.password_hashing.params());
 
     registry_ = std::make_unique<plugin::PluginRegistry>(config_.plugins.paths, logger_);
     auto storage = registry_->createStorage(config_.storage, *host_);
@@ -168,10 +163,10 @@ sdk::Result<void> Server::build(const ServerOptions& options) {
 
     addHostRoutes();
     const auto elapsed = std::chrono::steady_clock::now() - started;
-    logger_.log(sdk::LogLevel::debug, "server.built", "components ready",
-                {{"duration_ms",
-                  std::to_string(
-                      std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count())}});
+    logger_.log(
+        sdk::LogLevel::debug, "server.built", "components ready",
+        {{"duration_ms",
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count())}});
     return sdk::ok();
 }
 
@@ -180,7 +175,8 @@ void Server::addHostRoutes() {
                 [](http::Request&) { return http::Response::json(200, R"({"status":"ok"})"); });
     router_.add({"GET"}, "/readyz", [this](http::Request&) {
         if (stopping_.load(std::memory_order_relaxed)) {
-            return http::Response::json(503, R"({"status":"unavailable","reason":"shutting down"})");
+            return http::Response::json(503,
+                                        R"({"status":"unavailable","reason":"shutting down"})");
         }
         auto ping = storage_->ping();
         if (!ping) {
@@ -210,12 +206,11 @@ sdk::Result<void> Server::start() {
             Poco::Net::Context::Ptr context = new Poco::Net::Context(
                 Poco::Net::Context::TLS_SERVER_USE, server.tls->key, server.tls->cert, "",
                 Poco::Net::Context::VERIFY_NONE, 9, false, "HIGH:!aNULL:!MD5:!RC4:@STRENGTH");
-            context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 |
-                                      Poco::Net::Context::PROTO_SSLV3 |
-                                      Poco::Net::Context::PROTO_TLSV1 |
-                                      Poco::Net::Context::PROTO_TLSV1_1);
-            socket = std::make_unique<Poco::Net::SecureServerSocket>(address, kListenBacklog,
-                                                                     context);
+            context->disableProtocols(
+                Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+            socket =
+                std::make_unique<Poco::Net::SecureServerSocket>(address, kListenBacklog, context);
         } else {
             socket = std::make_unique<Poco::Net::ServerSocket>(address, kListenBacklog);
         }
@@ -241,8 +236,8 @@ sdk::Result<void> Server::start() {
         server_ = std::make_unique<Poco::Net::HTTPServer>(factory_, *pool_, *socket, params);
         server_->start();
         const std::string host = socket->address().host().toString();
-        logger_.log(sdk::LogLevel::info, "server.listening", "serving HTTP" +
-                        std::string(server.tls ? "S" : ""),
+        logger_.log(sdk::LogLevel::info, "server.listening",
+                    "serving HTTP" + std::string(server.tls ? "S" : ""),
                     {{"address", host},
                      {"port", std::to_string(port_)},
                      {"issuer", server.issuer},
@@ -276,10 +271,10 @@ bool Server::stop() {
     std::thread stopper(std::move(task));
     if (drained.wait_for(std::chrono::seconds(grace)) != std::future_status::ready) {
         stopper.detach();
-        logger_.log(sdk::LogLevel::warning, "server.stopped",
-                    "grace period over with requests still in flight; they are cut off",
-                    {{"in_flight", std::to_string(metrics_.inFlight().load())},
-                     {"drained", "false"}});
+        logger_.log(
+            sdk::LogLevel::warning, "server.stopped",
+            "grace period over with requests still in flight; they are cut off",
+            {{"in_flight", std::to_string(metrics_.inFlight().load())}, {"drained", "false"}});
         // Their threads are still busy, so neither can be destroyed; the process exits next.
         (void)server_.release();
         (void)pool_.release();
@@ -315,4 +310,4 @@ int Server::run() {
     return 0;
 }
 
-}  // namespace authd::app
+} // namespace authd::app

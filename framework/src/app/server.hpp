@@ -24,7 +24,7 @@ class ThreadPool;
 namespace Net {
 class HTTPServer;
 }
-}  // namespace Poco
+} // namespace Poco
 
 namespace authd::plugin {
 class PluginRegistry;
@@ -57,12 +57,11 @@ struct AuthenticatorInstance {
 /// Ownership: owns every plugin object and outlives them; plugin libraries are released last.
 /// Threading: create/start/stop from one thread; the accessors are safe from handlers.
 class Server {
-public:
+  public:
     /// Builds everything but does not listen. Errors carry a message for the operator
     /// (the config is assumed valid: loadConfigFile already ran).
-    static sdk::Result<std::unique_ptr<Server>> create(config::AuthdConfig config,
-                                                       std::ostream& log_out,
-                                                       ServerOptions options = {});
+    static sdk::Result<std::unique_ptr<Server>>
+    create(config::AuthdConfig config, std::ostream& log_out, ServerOptions options = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -95,7 +94,7 @@ public:
     /// cannot listen (the reason is logged and printed to stderr).
     int run();
 
-private:
+  private:
     Server(config::AuthdConfig config, std::ostream& log_out);
     sdk::Result<void> build(const ServerOptions& options);
     void addHostRoutes();
@@ -114,7 +113,7 @@ private:
     std::vector<AuthenticatorInstance> authenticators_;
     http::Router router_;
     std::unique_ptr<Poco::ThreadPool> pool_;
-    http::RequestHandlerFactory* factory_ = nullptr;  // owned by server_
+    http::RequestHandlerFactory* factory_ = nullptr; // owned by server_
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     std::uint16_t port_ = 0;
     std::atomic<bool> stopping_{false};
@@ -124,4 +123,4 @@ private:
 /// mask, so Server::run() can take them with sigwait. Call first thing in main.
 void blockTerminationSignals();
 
-}  // namespace authd::app
+} // namespace authd::app

@@ -14,7 +14,7 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
-}  // namespace
+} // namespace
 
 sdk::Fields parseCookies(std::string_view header, std::size_t max_cookies) {
     sdk::Fields cookies;
@@ -65,4 +65,4 @@ std::string SetCookie::headerValue() const {
     return out;
 }
 
-}  // namespace authd::http
+} // namespace authd::http

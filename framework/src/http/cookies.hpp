@@ -19,12 +19,12 @@ struct SetCookie {
     std::string name;
     std::string value;
     std::string path = "/";
-    std::int64_t max_age = -1;  ///< seconds; -1: a session cookie; 0: delete it now
+    std::int64_t max_age = -1; ///< seconds; -1: a session cookie; 0: delete it now
     bool http_only = true;
     bool secure = false;
-    std::string same_site = "Lax";  ///< Strict, Lax, None or empty for none
+    std::string same_site = "Lax"; ///< Strict, Lax, None or empty for none
 
     std::string headerValue() const;
 };
 
-}  // namespace authd::http
+} // namespace authd::http

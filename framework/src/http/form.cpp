@@ -24,7 +24,7 @@ sdk::Error invalid(std::string message) {
     return sdk::makeError(sdk::ErrorCode::invalid_argument, std::move(message));
 }
 
-}  // namespace
+} // namespace
 
 bool isValidUtf8(std::string_view text) noexcept {
     std::size_t i = 0;
@@ -178,4 +178,4 @@ std::optional<std::string> findDuplicate(const sdk::Fields& fields) {
     return std::nullopt;
 }
 
-}  // namespace authd::http
+} // namespace authd::http

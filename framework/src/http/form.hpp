@@ -14,8 +14,8 @@ namespace authd::http {
 /// Bounds on an `application/x-www-form-urlencoded` body or a query string.
 struct FormLimits {
     std::size_t max_fields = 100;
-    std::size_t max_name_bytes = 256;      ///< decoded
-    std::size_t max_value_bytes = 65536;   ///< decoded
+    std::size_t max_name_bytes = 256;    ///< decoded
+    std::size_t max_value_bytes = 65536; ///< decoded
 };
 
 /// Strict percent-decoding: `%` must be followed by two hex digits. With `plus_as_space`
@@ -40,4 +40,4 @@ std::optional<std::string> findDuplicate(const sdk::Fields& fields);
 /// True when `text` is valid UTF-8 (no overlong forms, no surrogates).
 bool isValidUtf8(std::string_view text) noexcept;
 
-}  // namespace authd::http
+} // namespace authd::http

@@ -5,8 +5,10 @@
 
 namespace authd::http {
 namespace {
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-}  // namespace
+char lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+} // namespace
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) {
@@ -50,11 +52,10 @@ void Headers::setDefault(std::string name, std::string value) {
 }
 
 void Headers::remove(std::string_view name) {
-    fields_.erase(std::remove_if(fields_.begin(), fields_.end(),
-                                 [name](const auto& field) {
-                                     return equalsIgnoreCase(field.first, name);
-                                 }),
-                  fields_.end());
+    fields_.erase(
+        std::remove_if(fields_.begin(), fields_.end(),
+                       [name](const auto& field) { return equalsIgnoreCase(field.first, name); }),
+        fields_.end());
 }
 
-}  // namespace authd::http
+} // namespace authd::http

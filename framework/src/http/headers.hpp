@@ -14,7 +14,7 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept;
 /// HTTP header fields in arrival order. Names compare case-insensitively; a name may repeat.
 /// Threading: a plain value.
 class Headers {
-public:
+  public:
     /// The first value of `name`, or nullptr.
     const std::string* find(std::string_view name) const noexcept;
     std::string get(std::string_view name, std::string fallback = {}) const;
@@ -32,8 +32,8 @@ public:
     }
     bool empty() const noexcept { return fields_.empty(); }
 
-private:
+  private:
     std::vector<std::pair<std::string, std::string>> fields_;
 };
 
-}  // namespace authd::http
+} // namespace authd::http

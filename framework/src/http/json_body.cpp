@@ -41,7 +41,7 @@ std::size_t nestingDepth(std::string_view text) {
     return deepest;
 }
 
-}  // namespace
+} // namespace
 
 sdk::Result<Poco::JSON::Object::Ptr> parseJsonObject(std::string_view body, std::size_t max_depth) {
     const auto invalid = [](std::string message) {
@@ -65,10 +65,11 @@ sdk::Result<Poco::JSON::Object::Ptr> parseJsonObject(std::string_view body, std:
         }
         return parsed.extract<Poco::JSON::Object::Ptr>();
     } catch (const Poco::Exception& e) {
-        return invalid("malformed JSON body: " + (e.message().empty() ? e.displayText() : e.message()));
+        return invalid("malformed JSON body: " +
+                       (e.message().empty() ? e.displayText() : e.message()));
     } catch (const std::exception& e) {
         return invalid(std::string("malformed JSON body: ") + e.what());
     }
 }
 
-}  // namespace authd::http
+} // namespace authd::http

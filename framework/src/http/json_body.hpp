@@ -16,4 +16,4 @@ namespace authd::http {
 sdk::Result<Poco::JSON::Object::Ptr> parseJsonObject(std::string_view body,
                                                      std::size_t max_depth = 32);
 
-}  // namespace authd::http
+} // namespace authd::http

@@ -11,10 +11,10 @@ namespace authd::http {
 /// Poco refuses some things earlier with a bare 400: a header line over 8192 bytes, a name
 /// over 256, more than 100 header fields, a request line over 16384 bytes.
 struct Limits {
-    std::size_t max_body_bytes = 1024 * 1024;  ///< larger → 413
-    std::size_t max_header_bytes = 16384;      ///< request line + fields → 431
-    std::size_t max_uri_bytes = 8192;          ///< → 414
-    FormLimits form;                           ///< query strings and form bodies → 400
+    std::size_t max_body_bytes = 1024 * 1024; ///< larger → 413
+    std::size_t max_header_bytes = 16384;     ///< request line + fields → 431
+    std::size_t max_uri_bytes = 8192;         ///< → 414
+    FormLimits form;                          ///< query strings and form bodies → 400
 };
 
-}  // namespace authd::http
+} // namespace authd::http

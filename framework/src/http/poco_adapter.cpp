@@ -23,20 +23,20 @@ namespace authd::http {
 namespace {
 
 class AdapterHandler final : public Poco::Net::HTTPRequestHandler {
-public:
+  public:
     explicit AdapterHandler(RequestHandlerFactory& factory) : factory_(factory) {}
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
         factory_.serve(request, response);
     }
 
-private:
+  private:
     RequestHandlerFactory& factory_;
 };
 
 // The in-flight gauge goes down however serve() ends.
 class InFlight {
-public:
+  public:
     explicit InFlight(std::atomic<std::int64_t>& gauge) : gauge_(gauge) {
         gauge_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -44,7 +44,7 @@ public:
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
 
-private:
+  private:
     std::atomic<std::int64_t>& gauge_;
 };
 
@@ -124,8 +124,9 @@ std::optional<Rejection> readBody(Poco::Net::HTTPServerRequest& in, Request& req
             request.body = readUpTo(stream, *length);
             if (request.body.size() < *length) {
                 return reject(400, "invalid_request",
-                              "the request body ended after " + std::to_string(request.body.size()) +
-                                  " of " + std::to_string(*length) + " bytes",
+                              "the request body ended after " +
+                                  std::to_string(request.body.size()) + " of " +
+                                  std::to_string(*length) + " bytes",
                               true);
             }
         }
@@ -176,7 +177,8 @@ std::optional<Rejection> prepare(Poco::Net::HTTPServerRequest& in, Request& requ
         request.raw_query = uri.substr(question + 1);
         auto query = parseForm(request.raw_query, limits.form);
         if (!query) {
-            return reject(400, "invalid_request", "malformed query string: " + query.error().message);
+            return reject(400, "invalid_request",
+                          "malformed query string: " + query.error().message);
         }
         request.query = std::move(*query);
     }
@@ -202,14 +204,14 @@ std::optional<Rejection> prepare(Poco::Net::HTTPServerRequest& in, Request& requ
     return std::nullopt;
 }
 
-void writeResponse(Poco::Net::HTTPServerResponse& out, const Response& response,
-                   bool head_request, bool close) {
+void writeResponse(Poco::Net::HTTPServerResponse& out, const Response& response, bool head_request,
+                   bool close) {
     out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(response.status),
                            reasonPhrase(response.status));
     for (const auto& [name, value] : response.headers.fields()) {
         // Framing is the adapter's business, never a handler's.
-        if (equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Transfer-Encoding") ||
-            equalsIgnoreCase(name, "Connection")) {
+        if (equalsIgnoreCase(name, "Content-Length") ||
+            equalsIgnoreCase(name, "Transfer-Encoding") || equalsIgnoreCase(name, "Connection")) {
             continue;
         }
         out.add(name, value);
@@ -225,19 +227,15 @@ void writeResponse(Poco::Net::HTTPServerResponse& out, const Response& response,
     }
 }
 
-}  // namespace
+} // namespace
 
 RequestHandlerFactory::RequestHandlerFactory(const Router& router, obs::Metrics& metrics,
                                              sdk::Logger& logger, Limits limits, bool secure)
-    : router_(router),
-      metrics_(metrics),
-      logger_(logger),
-      limits_(limits),
-      secure_(secure),
+    : router_(router), metrics_(metrics), logger_(logger), limits_(limits), secure_(secure),
       rejected_(metrics.route("rejected")) {}
 
-Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
-    const Poco::Net::HTTPServerRequest&) {
+Poco::Net::HTTPRequestHandler*
+RequestHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
     return new AdapterHandler(*this);
 }
 
@@ -268,8 +266,7 @@ void RequestHandlerFactory::serve(Poco::Net::HTTPServerRequest& in,
             response = router_.dispatch(request);
         }
     } catch (const std::exception& e) {
-        logger_.log(sdk::LogLevel::error, "http.handler_exception",
-                    "a handler threw; answered 500",
+        logger_.log(sdk::LogLevel::error, "http.handler_exception", "a handler threw; answered 500",
                     {{"route", request.route}, {"path", request.path}, {"what", e.what()}});
         response = Response::error(500, "server_error",
                                    "internal error (request id " + request.request_id + ")");
@@ -280,7 +277,7 @@ void RequestHandlerFactory::serve(Poco::Net::HTTPServerRequest& in,
         response = Response::error(500, "server_error",
                                    "internal error (request id " + request.request_id + ")");
     }
-    if (!request.route.empty()) {  // set by the router, even when the handler then threw
+    if (!request.route.empty()) { // set by the router, even when the handler then threw
         route_label = request.route;
         if (request.route_metrics != nullptr) {
             route_metrics = request.route_metrics;
@@ -311,4 +308,4 @@ void RequestHandlerFactory::serve(Poco::Net::HTTPServerRequest& in,
                  {"client", request.client_address}});
 }
 
-}  // namespace authd::http
+} // namespace authd::http

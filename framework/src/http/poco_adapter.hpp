@@ -15,7 +15,7 @@
 namespace authd::obs {
 class Metrics;
 class RouteMetrics;
-}  // namespace authd::obs
+} // namespace authd::obs
 
 namespace authd::http {
 
@@ -29,12 +29,12 @@ namespace authd::http {
 /// Ownership: Poco owns the factory (Poco::SharedPtr); router, metrics and logger must outlive
 /// the server. Threading: thread-safe.
 class RequestHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
-public:
+  public:
     RequestHandlerFactory(const Router& router, obs::Metrics& metrics, sdk::Logger& logger,
                           Limits limits, bool secure);
 
-    Poco::Net::HTTPRequestHandler* createRequestHandler(
-        const Poco::Net::HTTPServerRequest& request) override;
+    Poco::Net::HTTPRequestHandler*
+    createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
     /// From now on responses carry `Connection: close`, so that clients move on while the
     /// server drains.
@@ -43,7 +43,7 @@ public:
     /// Builds the http::Request from Poco's and runs the router; exposed for the handler.
     void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
-private:
+  private:
     const Router& router_;
     obs::Metrics& metrics_;
     sdk::Logger& logger_;
@@ -53,4 +53,4 @@ private:
     std::atomic<bool> stopping_{false};
 };
 
-}  // namespace authd::http
+} // namespace authd::http

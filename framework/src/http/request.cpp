@@ -33,4 +33,4 @@ sdk::RequestView Request::view() const {
     return view;
 }
 
-}  // namespace authd::http
+} // namespace authd::http

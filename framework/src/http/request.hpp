@@ -18,15 +18,15 @@ namespace authd::http {
 /// adapter (path percent-decoded, query and form parsed strictly, cookies parsed, body read
 /// in full). Owned by the adapter; valid during the handler call. Threading: one thread.
 struct Request {
-    std::string method;      ///< upper-case as sent: "GET", "POST", ...
-    std::string path;        ///< percent-decoded, without the query string
-    std::string raw_query;   ///< as sent, without '?'
+    std::string method;    ///< upper-case as sent: "GET", "POST", ...
+    std::string path;      ///< percent-decoded, without the query string
+    std::string raw_query; ///< as sent, without '?'
     sdk::Fields query;
     Headers headers;
     std::string body;
-    std::string client_address;  ///< the peer's IP address
+    std::string client_address; ///< the peer's IP address
     std::string request_id;
-    bool secure = false;         ///< served over TLS
+    bool secure = false; ///< served over TLS
     sdk::Fields cookies;
     /// The parsed body when Content-Type is application/x-www-form-urlencoded.
     sdk::Fields form;
@@ -47,4 +47,4 @@ struct Request {
     sdk::RequestView view() const;
 };
 
-}  // namespace authd::http
+} // namespace authd::http

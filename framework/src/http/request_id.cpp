@@ -14,8 +14,8 @@ bool isValidRequestId(std::string_view id) noexcept {
         return false;
     }
     for (char c : id) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                        c == '.' || c == '_' || c == '-';
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
         if (!ok) {
             return false;
         }
@@ -28,8 +28,8 @@ std::string generateRequestId() {
     std::array<unsigned char, 12> bytes{};
     if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
         static std::atomic<std::uint64_t> sequence{0};
-        const auto now = static_cast<std::uint64_t>(
-            std::chrono::steady_clock::now().time_since_epoch().count());
+        const auto now =
+            static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
         const std::uint64_t mixed = now ^ (sequence.fetch_add(1) << 40);
         for (std::size_t i = 0; i < bytes.size(); ++i) {
             bytes[i] = static_cast<unsigned char>(mixed >> ((i % 8) * 8));
@@ -48,4 +48,4 @@ std::string acceptOrGenerateRequestId(std::string_view incoming) {
     return isValidRequestId(incoming) ? std::string(incoming) : generateRequestId();
 }
 
-}  // namespace authd::http
+} // namespace authd::http

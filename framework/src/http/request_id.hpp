@@ -19,4 +19,4 @@ std::string generateRequestId();
 /// The incoming id when it is valid, otherwise a fresh one.
 std::string acceptOrGenerateRequestId(std::string_view incoming);
 
-}  // namespace authd::http
+} // namespace authd::http

@@ -40,4 +40,4 @@ struct Response {
 /// The standard reason phrase of `status` ("Not Found"), or "Unknown".
 const char* reasonPhrase(int status) noexcept;
 
-}  // namespace authd::http
+} // namespace authd::http

@@ -31,9 +31,9 @@ Router::Route& Router::routeFor(const std::string& path, bool prefix, std::strin
             fresh.path = path;
             fresh.prefix = true;
             prefixes_.push_back(std::move(fresh));
-            std::stable_sort(prefixes_.begin(), prefixes_.end(), [](const Route& a, const Route& b) {
-                return a.path.size() > b.path.size();
-            });
+            std::stable_sort(
+                prefixes_.begin(), prefixes_.end(),
+                [](const Route& a, const Route& b) { return a.path.size() > b.path.size(); });
             it = std::find_if(prefixes_.begin(), prefixes_.end(),
                               [&](const Route& r) { return r.path == path; });
         }
@@ -65,8 +65,8 @@ void Router::addTo(Route& route, const std::vector<std::string>& methods, Handle
     }
 }
 
-void Router::add(const std::vector<std::string>& methods, const std::string& path,
-                 Handler handler, std::string label) {
+void Router::add(const std::vector<std::string>& methods, const std::string& path, Handler handler,
+                 std::string label) {
     addTo(routeFor(path, false, std::move(label)), methods, std::move(handler));
 }
 
@@ -132,10 +132,11 @@ Response Router::dispatch(Request& request) const {
     if (request.method == "HEAD" && get_handler != nullptr) {
         return (*get_handler)(request);
     }
-    Response response = Response::error(
-        405, "method_not_allowed", "method " + request.method + " is not allowed on " + request.path);
+    Response response =
+        Response::error(405, "method_not_allowed",
+                        "method " + request.method + " is not allowed on " + request.path);
     response.headers.set("Allow", allowOf(*route));
     return response;
 }
 
-}  // namespace authd::http
+} // namespace authd::http

@@ -13,7 +13,7 @@
 namespace authd::obs {
 class Metrics;
 class RouteMetrics;
-}  // namespace authd::obs
+} // namespace authd::obs
 
 namespace authd::http {
 
@@ -28,7 +28,7 @@ using Handler = std::function<Response(Request&)>;
 /// Adding a route after freeze(), or the same method twice on one path, throws
 /// std::logic_error (a programming error on the start-up path, never a request's doing).
 class Router {
-public:
+  public:
     /// With `metrics`, every route gets its RouteMetrics (label = the path, or prefix + "*"),
     /// and unknown paths share the label "unmatched".
     explicit Router(obs::Metrics* metrics = nullptr);
@@ -46,7 +46,7 @@ public:
     /// The methods allowed on `path` ("GET, HEAD"), empty when no route matches.
     std::string allowedMethods(const std::string& path) const;
 
-private:
+  private:
     struct Route {
         std::string path;
         bool prefix = false;
@@ -62,8 +62,8 @@ private:
     obs::Metrics* metrics_;
     obs::RouteMetrics* unmatched_ = nullptr;
     std::map<std::string, Route> exact_;
-    std::vector<Route> prefixes_;  // longest first
+    std::vector<Route> prefixes_; // longest first
     bool frozen_ = false;
 };
 
-}  // namespace authd::http
+} // namespace authd::http

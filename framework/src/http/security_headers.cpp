@@ -15,4 +15,4 @@ void addSecurityHeaders(Response& response) {
     }
 }
 
-}  // namespace authd::http
+} // namespace authd::http

@@ -17,4 +17,4 @@ inline constexpr std::string_view kHtmlContentSecurityPolicy =
 /// and X-Frame-Options; a header the handler already set is kept.
 void addSecurityHeaders(Response& response);
 
-}  // namespace authd::http
+} // namespace authd::http

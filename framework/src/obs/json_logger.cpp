@@ -14,13 +14,13 @@ namespace authd::obs {
 namespace {
 
 constexpr std::array<std::string_view, 14> kSecretWords = {
-    "password", "passwd", "passphrase", "secret", "token", "code", "key",
-    "authorization", "cookie", "pin", "otp", "credential", "credentials", "dsn"};
+    "password",      "passwd", "passphrase", "secret", "token",      "code",        "key",
+    "authorization", "cookie", "pin",        "otp",    "credential", "credentials", "dsn"};
 
 // Last words that name a property of a secret rather than the secret itself.
 constexpr std::array<std::string_view, 14> kDescriptiveWords = {
-    "type", "method", "id", "kid", "alg", "ttl", "length", "count",
-    "kind", "name", "status", "source", "env", "file"};
+    "type",  "method", "id",   "kid",    "alg",    "ttl", "length",
+    "count", "kind",   "name", "status", "source", "env", "file"};
 
 constexpr std::array<std::string_view, 5> kReservedKeys = {"ts", "level", "event", "msg",
                                                            "request_id"};
@@ -43,10 +43,10 @@ void appendTimestamp(std::string& out) {
     std::tm parts{};
     gmtime_r(&seconds, &parts);
     char buffer[40];
-    const int written = std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                                      parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                                      parts.tm_hour, parts.tm_min, parts.tm_sec,
-                                      static_cast<int>(millis % 1000));
+    const int written =
+        std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                      parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour,
+                      parts.tm_min, parts.tm_sec, static_cast<int>(millis % 1000));
     if (written > 0) {
         out.append(buffer, static_cast<std::size_t>(written));
     }
@@ -60,7 +60,7 @@ void appendField(std::string& out, std::string_view key, std::string_view value)
     out += '"';
 }
 
-}  // namespace
+} // namespace
 
 std::optional<sdk::LogLevel> parseLogLevel(std::string_view text) {
     if (text == "debug") {
@@ -80,10 +80,14 @@ std::optional<sdk::LogLevel> parseLogLevel(std::string_view text) {
 
 const char* logLevelName(sdk::LogLevel level) noexcept {
     switch (level) {
-    case sdk::LogLevel::debug: return "debug";
-    case sdk::LogLevel::info: return "info";
-    case sdk::LogLevel::warning: return "warning";
-    case sdk::LogLevel::error: return "error";
+    case sdk::LogLevel::debug:
+        return "debug";
+    case sdk::LogLevel::info:
+        return "info";
+    case sdk::LogLevel::warning:
+        return "warning";
+    case sdk::LogLevel::error:
+        return "error";
     }
     return "info";
 }
@@ -160,4 +164,4 @@ void JsonLogger::log(sdk::LogLevel level, std::string_view event, std::string_vi
     }
 }
 
-}  // namespace authd::obs
+} // namespace authd::obs

@@ -29,7 +29,7 @@ bool looksSecret(std::string_view key);
 /// milliseconds. Lines below the level are dropped. Each line is written and flushed under a
 /// mutex, so lines from concurrent threads never interleave. Writing never throws.
 class JsonLogger final : public sdk::Logger {
-public:
+  public:
     explicit JsonLogger(std::ostream& out, sdk::LogLevel level = sdk::LogLevel::info);
 
     void log(sdk::LogLevel level, std::string_view event, std::string_view message,
@@ -46,10 +46,10 @@ public:
                                   const std::vector<std::pair<std::string, std::string>>& fields,
                                   std::string_view request_id);
 
-private:
+  private:
     std::ostream& out_;
     std::atomic<sdk::LogLevel> level_;
     std::mutex mutex_;
 };
 
-}  // namespace authd::obs
+} // namespace authd::obs

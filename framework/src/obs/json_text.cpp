@@ -44,18 +44,28 @@ std::size_t validUtf8Length(std::string_view text, std::size_t i) {
     return length;
 }
 
-}  // namespace
+} // namespace
 
 void appendJsonEscaped(std::string& out, std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
         const auto c = static_cast<unsigned char>(text[i]);
         if (c < 0x80) {
             switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20 || c == 0x7F) {
                     out += "\\u00";
@@ -88,4 +98,4 @@ std::string jsonQuote(std::string_view text) {
     return out;
 }
 
-}  // namespace authd::obs
+} // namespace authd::obs

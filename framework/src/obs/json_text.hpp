@@ -14,4 +14,4 @@ void appendJsonEscaped(std::string& out, std::string_view text);
 /// `text` as a complete JSON string literal, quotes included.
 std::string jsonQuote(std::string_view text);
 
-}  // namespace authd::obs
+} // namespace authd::obs

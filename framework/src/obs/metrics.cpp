@@ -20,7 +20,7 @@ std::string formatBound(double value) {
     return written > 0 ? std::string(buffer, static_cast<std::size_t>(written)) : "0";
 }
 
-}  // namespace
+} // namespace
 
 std::size_t RouteMetrics::methodIndex(std::string_view method) noexcept {
     for (std::size_t i = 0; i + 1 < kMethods.size(); ++i) {
@@ -102,8 +102,8 @@ void RouteMetrics::render(std::string& counters, std::string& histograms) const 
         histograms += "authd_http_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} " +
                       std::to_string(total) + "\n";
         const double sum = static_cast<double>(slot.sum_ns.load(std::memory_order_relaxed)) / 1e9;
-        histograms += "authd_http_request_duration_seconds_sum{" + labels + "} " +
-                      formatDouble(sum) + "\n";
+        histograms +=
+            "authd_http_request_duration_seconds_sum{" + labels + "} " + formatDouble(sum) + "\n";
         histograms += "authd_http_request_duration_seconds_count{" + labels + "} " +
                       std::to_string(total) + "\n";
     }
@@ -111,9 +111,9 @@ void RouteMetrics::render(std::string& counters, std::string& histograms) const 
 
 Metrics::Metrics(std::string version)
     : version_(std::move(version)),
-      start_time_seconds_(std::chrono::duration<double>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count()) {}
+      start_time_seconds_(
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count()) {}
 
 RouteMetrics& Metrics::route(const std::string& label) {
     const std::lock_guard<std::mutex> lock(mutex_);
@@ -151,10 +151,17 @@ std::string Metrics::escapeLabel(std::string_view value) {
     out.reserve(value.size());
     for (char c : value) {
         switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '"': out += "\\\""; break;
-        case '\n': out += "\\n"; break;
-        default: out += c;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        default:
+            out += c;
         }
     }
     return out;
@@ -197,8 +204,8 @@ std::string Metrics::render() const {
         auto [it, inserted] = family_text.try_emplace(entry.name);
         if (inserted) {
             families.push_back(entry.name);
-            it->second = "# HELP " + entry.name + " " + entry.help + "\n# TYPE " + entry.name +
-                         " counter\n";
+            it->second =
+                "# HELP " + entry.name + " " + entry.help + "\n# TYPE " + entry.name + " counter\n";
         }
         it->second += entry.name + (entry.labels.empty() ? "" : "{" + entry.labels + "}") + " " +
                       std::to_string(entry.counter.value()) + "\n";
@@ -219,4 +226,4 @@ std::string Metrics::render() const {
     return out;
 }
 
-}  // namespace authd::obs
+} // namespace authd::obs

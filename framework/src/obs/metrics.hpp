@@ -17,7 +17,7 @@ namespace authd::obs {
 /// handful of relaxed atomic increments: no lock, no allocation. Threading: record() from any
 /// thread; the object lives as long as the Metrics that made it.
 class RouteMetrics {
-public:
+  public:
     /// Histogram upper bounds in seconds (Prometheus `le`), 0.5 ms to 5 s, then +Inf.
     static constexpr std::array<double, 14> kBuckets = {
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
@@ -40,11 +40,11 @@ public:
 
     void render(std::string& counters, std::string& histograms) const;
 
-private:
-    static constexpr std::size_t kCodeSlots = kKnownCodes.size() + 6;  // + 5 classes + other
+  private:
+    static constexpr std::size_t kCodeSlots = kKnownCodes.size() + 6; // + 5 classes + other
     struct MethodSlot {
         std::array<std::atomic<std::uint64_t>, kCodeSlots> codes{};
-        std::array<std::atomic<std::uint64_t>, kBuckets.size()> buckets{};  // non-cumulative
+        std::array<std::atomic<std::uint64_t>, kBuckets.size()> buckets{}; // non-cumulative
         std::atomic<std::uint64_t> sum_ns{0};
         std::atomic<std::uint64_t> total{0};
     };
@@ -58,11 +58,11 @@ private:
 
 /// A monotonically increasing counter registered with Metrics.
 class Counter {
-public:
+  public:
     void inc(std::uint64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
     std::uint64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<std::uint64_t> value_{0};
 };
 
@@ -71,7 +71,7 @@ private:
 /// later, but the hot path never does); the returned references stay valid for the lifetime of
 /// this object. Threading: every method is thread-safe.
 class Metrics {
-public:
+  public:
     explicit Metrics(std::string version = {});
 
     /// The metrics of the route labelled `label`, created on first use.
@@ -91,7 +91,7 @@ public:
     /// Escapes a Prometheus label value (backslash, double quote, newline).
     static std::string escapeLabel(std::string_view value);
 
-private:
+  private:
     struct CounterEntry {
         std::string name;
         std::string help;
@@ -107,10 +107,10 @@ private:
     std::string version_;
     double start_time_seconds_;
     std::atomic<std::int64_t> in_flight_{0};
-    mutable std::mutex mutex_;  // guards the three containers, never the counters
+    mutable std::mutex mutex_; // guards the three containers, never the counters
     std::deque<RouteMetrics> routes_;
     std::deque<CounterEntry> counters_;
     std::deque<GaugeEntry> gauges_;
 };
 
-}  // namespace authd::obs
+} // namespace authd::obs

@@ -10,7 +10,7 @@ namespace authd::obs {
 /// (by the host or by a plugin through sdk::Logger) carries the request id. Scopes nest: the
 /// previous id comes back when a scope ends. Threading: thread-local, no synchronisation.
 class RequestScope {
-public:
+  public:
     explicit RequestScope(std::string request_id);
     ~RequestScope();
     RequestScope(const RequestScope&) = delete;
@@ -19,8 +19,8 @@ public:
     /// The id of the request this thread is serving, empty outside any request.
     static const std::string& current() noexcept;
 
-private:
+  private:
     std::string previous_;
 };
 
-}  // namespace authd::obs
+} // namespace authd::obs

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #define BOOST_TEST_MODULE app_test
-#include <boost/test/unit_test.hpp>
-
 #include <sstream>
+
+#include <boost/test/unit_test.hpp>
 
 #include "app/host_context.hpp"
 #include "obs/json_logger.hpp"

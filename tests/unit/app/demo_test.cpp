@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
-
 #include <sstream>
+
+#include <boost/test/unit_test.hpp>
 
 #include "app/demo.hpp"
 #include "app/project_secrets.hpp"
@@ -30,10 +30,12 @@ BOOST_AUTO_TEST_CASE(creates_the_project_and_user_with_sealed_secrets) {
     BOOST_TEST(project->grant_types.size() == 3u);
     BOOST_TEST(project->scopes.size() == 4u);
     BOOST_TEST(project->client_secret_enc.find(demo->client_secret) == std::string::npos);
-    BOOST_TEST(box->open(project->client_secret_enc,
-                         authd::app::clientSecretAad("proj_demo")).value() == demo->client_secret);
-    BOOST_TEST(box->open(project->signing_key_enc,
-                         authd::app::signingKeyAad("proj_demo")).value() == demo->signing_key);
+    BOOST_TEST(
+        box->open(project->client_secret_enc, authd::app::clientSecretAad("proj_demo")).value() ==
+        demo->client_secret);
+    BOOST_TEST(
+        box->open(project->signing_key_enc, authd::app::signingKeyAad("proj_demo")).value() ==
+        demo->signing_key);
     // The AAD binds each value to its field.
     BOOST_TEST(!box->open(project->client_secret_enc, authd::app::signingKeyAad("proj_demo")));
 
@@ -75,9 +77,8 @@ BOOST_AUTO_TEST_CASE(secrets_sealed_under_another_master_key_are_replaced) {
     BOOST_REQUIRE(second.has_value());
     BOOST_TEST(second->client_secret != first->client_secret);
     auto project = store.storage->projects().get("proj_demo");
-    BOOST_TEST(new_box->open(project->client_secret_enc,
-                             authd::app::clientSecretAad("proj_demo")).value() ==
-               second->client_secret);
+    BOOST_TEST(new_box->open(project->client_secret_enc, authd::app::clientSecretAad("proj_demo"))
+                   .value() == second->client_secret);
 }
 
 BOOST_AUTO_TEST_CASE(prints_a_block_with_every_value) {

@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <thread>
 
@@ -12,6 +10,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <boost/test/unit_test.hpp>
 
 #include "app/http_client.hpp"
 
@@ -21,7 +20,7 @@ using authd::sdk::ErrorCode;
 namespace {
 
 class Upstream final : public Poco::Net::HTTPRequestHandler {
-public:
+  public:
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
         std::string body;
@@ -40,14 +39,15 @@ public:
         response.set("X-Echo-Method", request.getMethod());
         response.set("X-Echo-Auth", request.get("Authorization", ""));
         response.setContentType("text/plain");
-        response.send() << request.getMethod() << " " << uri << " "
-                        << request.getContentType() << " " << body;
+        response.send() << request.getMethod() << " " << uri << " " << request.getContentType()
+                        << " " << body;
     }
 };
 
 class UpstreamFactory final : public Poco::Net::HTTPRequestHandlerFactory {
-public:
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  public:
+    Poco::Net::HTTPRequestHandler*
+    createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
         return new Upstream;
     }
 };
@@ -62,7 +62,7 @@ struct UpstreamFixture {
     ~UpstreamFixture() { server.stopAll(true); }
 };
 
-}  // namespace
+} // namespace
 
 BOOST_FIXTURE_TEST_SUITE(http_client, UpstreamFixture)
 

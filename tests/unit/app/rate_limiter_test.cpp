@@ -26,7 +26,7 @@ struct LimiterFixture {
     }
 };
 
-}  // namespace
+} // namespace
 
 BOOST_FIXTURE_TEST_SUITE(rate_limiter, LimiterFixture)
 
@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_CASE(free_attempts_cost_nothing_then_delays_double_up_to_the_cap
         BOOST_TEST(state->failures == i);
         BOOST_TEST(state->retry_at == 0);
     }
-    const std::vector<authd::sdk::Seconds> expected = {1, 2, 4, 8, 8, 8};  // failures 4..9
+    const std::vector<authd::sdk::Seconds> expected = {1, 2, 4, 8, 8, 8}; // failures 4..9
     for (std::size_t i = 0; i < expected.size(); ++i) {
         auto state = limiter.recordFailure("k", policy());
         BOOST_REQUIRE(state.has_value());

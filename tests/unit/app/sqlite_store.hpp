@@ -17,12 +17,12 @@ namespace authd::test {
 
 /// A clock the test moves by hand.
 class ManualClock final : public sdk::Clock {
-public:
+  public:
     sdk::UnixTime now() const override { return now_; }
     void set(sdk::UnixTime now) { now_ = now; }
     void advance(sdk::Seconds seconds) { now_ += seconds; }
 
-private:
+  private:
     sdk::UnixTime now_ = 1'700'000'000;
 };
 
@@ -37,9 +37,8 @@ struct SqliteStore {
     sdk::StoragePtr storage;
 
     SqliteStore()
-        : dir(makeDir()),
-          host(sdk::HostInfo{"http://127.0.0.1:8080", "test", dir.string(), ""}, logger,
-               crypto::Argon2Params{1, 8192, 1}),
+        : dir(makeDir()), host(sdk::HostInfo{"http://127.0.0.1:8080", "test", dir.string(), ""},
+                               logger, crypto::Argon2Params{1, 8192, 1}),
           registry({AUTHD_PLUGIN_DIR}, logger) {
         config::PluginInstanceConfig instance;
         instance.id = "sqlite";
@@ -66,14 +65,14 @@ struct SqliteStore {
         std::filesystem::remove_all(dir, ec);
     }
 
-private:
+  private:
     static std::filesystem::path makeDir() {
         std::random_device device;
-        auto path = std::filesystem::temp_directory_path() /
-                    ("authd-app-test-" + std::to_string(device()));
+        auto path =
+            std::filesystem::temp_directory_path() / ("authd-app-test-" + std::to_string(device()));
         std::filesystem::create_directories(path);
         return path;
     }
 };
 
-}  // namespace authd::test
+} // namespace authd::test

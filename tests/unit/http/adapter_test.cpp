@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -13,6 +11,7 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/ThreadPool.h>
+#include <boost/test/unit_test.hpp>
 
 #include "http/poco_adapter.hpp"
 #include "obs/json_logger.hpp"
@@ -26,7 +25,7 @@ namespace {
 // Collects log lines as JsonLogger formats them; the server writes its line after the
 // response, so readers wait for the line they expect.
 class CapturingLogger final : public authd::sdk::Logger {
-public:
+  public:
     void log(authd::sdk::LogLevel level, std::string_view event, std::string_view message,
              const std::vector<std::pair<std::string, std::string>>& fields) override {
         const std::string line = authd::obs::JsonLogger::formatLine(
@@ -42,7 +41,7 @@ public:
         return text_;
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::condition_variable changed_;
     std::string text_;
@@ -89,9 +88,8 @@ struct AdapterFixture {
             return Response::text(200, out);
         });
         router.add({"GET"}, "/page", [](Request&) { return Response::html(200, "<p>hi</p>"); });
-        router.add({"GET"}, "/throw", [](Request&) -> Response {
-            throw std::runtime_error("handler exploded");
-        });
+        router.add({"GET"}, "/throw",
+                   [](Request&) -> Response { throw std::runtime_error("handler exploded"); });
         router.add({"GET"}, "/cookies", [](Request& request) {
             return Response::text(200, request.cookie("a") + "," + request.cookie("b"));
         });
@@ -110,7 +108,8 @@ struct AdapterFixture {
         Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
         port = socket.address().port();
         server = std::make_unique<Poco::Net::HTTPServer>(
-            new RequestHandlerFactory(router, metrics, logger, limits, false), pool, socket, params);
+            new RequestHandlerFactory(router, metrics, logger, limits, false), pool, socket,
+            params);
         server->start();
     }
     ~AdapterFixture() { server->stopAll(true); }
@@ -129,7 +128,7 @@ struct AdapterFixture {
             try {
                 n = socket.receiveBytes(buffer, sizeof buffer);
             } catch (const Poco::Exception&) {
-                break;  // a reset after the response: the data already read is enough
+                break; // a reset after the response: the data already read is enough
             }
             if (n <= 0) {
                 break;
@@ -152,13 +151,13 @@ struct AdapterFixture {
     RawResponse post(const std::string& target, const std::string& body,
                      const std::string& content_type = "application/x-www-form-urlencoded") {
         return exchange("POST " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" +
-                        "Content-Type: " + content_type + "\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + body);
+                        "Content-Type: " + content_type +
+                        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
     }
     std::string logs(const std::string& needle) { return logger.waitFor(needle); }
 };
 
-}  // namespace
+} // namespace
 
 BOOST_FIXTURE_TEST_SUITE(adapter, AdapterFixture)
 
@@ -217,10 +216,10 @@ BOOST_AUTO_TEST_CASE(malformed_form_query_or_path_is_400) {
 }
 
 BOOST_AUTO_TEST_CASE(body_over_the_limit_is_413_without_reading_it) {
-    const auto declared = exchange(
-        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 5000\r\n\r\n");
+    const auto declared = exchange("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                                   "text/plain\r\nContent-Length: 5000\r\n\r\n");
     BOOST_TEST(declared.status == 413);
-    BOOST_TEST(declared.header("Connection") == "Close");  // Poco spells it so
+    BOOST_TEST(declared.header("Connection") == "Close"); // Poco spells it so
     std::string chunked = "POST /echo HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
                           "Transfer-Encoding: chunked\r\n\r\n";
     for (int i = 0; i < 3; ++i) {

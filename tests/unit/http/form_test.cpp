@@ -50,8 +50,8 @@ BOOST_AUTO_TEST_CASE(rejects_malformed_percent_escapes) {
 BOOST_AUTO_TEST_CASE(rejects_nul_invalid_utf8_and_empty_names) {
     BOOST_TEST(!parseForm("a=%00").has_value());
     BOOST_TEST(!parseForm("a=%FF%FE").has_value());
-    BOOST_TEST(!parseForm("a=%C0%AF").has_value());      // overlong '/'
-    BOOST_TEST(!parseForm("a=%ED%A0%80").has_value());   // surrogate
+    BOOST_TEST(!parseForm("a=%C0%AF").has_value());    // overlong '/'
+    BOOST_TEST(!parseForm("a=%ED%A0%80").has_value()); // surrogate
     BOOST_TEST(!parseForm("=value").has_value());
     BOOST_TEST(!parseForm("%FF=1").has_value());
 }

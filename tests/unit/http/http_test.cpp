@@ -42,7 +42,8 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(cookies)
 
 BOOST_AUTO_TEST_CASE(parses_pairs_quotes_and_skips_junk) {
-    const auto cookies = parseCookies(R"(sid=abc; theme="dark";  junk ; =nameless; empty=; sid=second)");
+    const auto cookies =
+        parseCookies(R"(sid=abc; theme="dark";  junk ; =nameless; empty=; sid=second)");
     BOOST_TEST(cookies.get("sid") == "abc");
     BOOST_TEST(cookies.get("theme") == "dark");
     BOOST_TEST(cookies.find("junk") == nullptr);
@@ -112,7 +113,8 @@ BOOST_AUTO_TEST_CASE(helpers_set_type_and_body) {
     const auto redirect = Response::redirect("https://app.example/cb?code=1", 303);
     BOOST_TEST(redirect.status == 303);
     BOOST_TEST(redirect.headers.get("Location") == "https://app.example/cb?code=1");
-    BOOST_TEST(Response::text(200, "hi").headers.get("Content-Type") == "text/plain; charset=utf-8");
+    BOOST_TEST(Response::text(200, "hi").headers.get("Content-Type") ==
+               "text/plain; charset=utf-8");
     auto stored = Response::json(200, "{}");
     stored.noStore();
     BOOST_TEST(stored.headers.get("Cache-Control") == "no-store");
@@ -151,7 +153,8 @@ BOOST_AUTO_TEST_CASE(refuses_malformed_non_object_deep_and_empty_bodies) {
     for (const std::string& body :
          {std::string("{\"a\":"), std::string("[1,2]"), std::string("\"text\""), std::string(""),
           std::string("   "), std::string(100, '[') + std::string(100, ']'),
-          std::string("{\"a\":\"\xff\"}"), std::string("{'a':1}"), std::string("{\"a\":1} trailing")}) {
+          std::string("{\"a\":\"\xff\"}"), std::string("{'a':1}"),
+          std::string("{\"a\":1} trailing")}) {
         auto parsed = parseJsonObject(body);
         BOOST_TEST(!parsed.has_value(), body);
         if (!parsed) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
-
 #include <stdexcept>
+
+#include <boost/test/unit_test.hpp>
 
 #include "http/router.hpp"
 #include "obs/metrics.hpp"
@@ -21,7 +21,7 @@ Handler answer(std::string text) {
     return [text](Request& request) { return Response::text(200, text + "|" + request.path_rest); };
 }
 
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_SUITE(router)
 
@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE(refuses_bad_registrations) {
     BOOST_CHECK_THROW(router.add({"GET"}, "relative", answer("x")), std::logic_error);
     BOOST_CHECK_THROW(router.addPrefix({"GET"}, "/no-slash", answer("x")), std::logic_error);
     BOOST_CHECK_THROW(router.add({}, "/b", answer("x")), std::logic_error);
-    router.add({"POST"}, "/a", answer("post"));  // another method on the same path is fine
+    router.add({"POST"}, "/a", answer("post")); // another method on the same path is fine
     router.freeze();
     BOOST_CHECK_THROW(router.add({"GET"}, "/late", answer("x")), std::logic_error);
     BOOST_TEST(router.allowedMethods("/a") == "GET, HEAD, POST");

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #define BOOST_TEST_MODULE obs_test
-#include <boost/test/unit_test.hpp>
-
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -9,6 +7,7 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <boost/test/unit_test.hpp>
 
 #include "obs/json_logger.hpp"
 #include "obs/json_text.hpp"
@@ -35,7 +34,7 @@ Poco::JSON::Object::Ptr parse(const std::string& line) {
     return parser.parse(line).extract<Poco::JSON::Object::Ptr>();
 }
 
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_SUITE(json_logger)
 
@@ -98,11 +97,19 @@ BOOST_AUTO_TEST_CASE(redacts_fields_whose_name_looks_secret) {
     std::ostringstream out;
     JsonLogger logger(out);
     logger.log(LogLevel::info, "e", "m",
-               {{"password", "hunter2"}, {"client_secret", "s3"}, {"refresh_token", "t"},
-                {"code", "c"}, {"api_key", "k"}, {"Authorization", "Bearer x"},
-                {"set-cookie", "sid=1"}, {"dsn", "password=x"},
-                {"token_type", "Bearer"}, {"key_id", "k1"}, {"code_challenge_method", "S256"},
-                {"user_id", "u1"}, {"status", "200"}});
+               {{"password", "hunter2"},
+                {"client_secret", "s3"},
+                {"refresh_token", "t"},
+                {"code", "c"},
+                {"api_key", "k"},
+                {"Authorization", "Bearer x"},
+                {"set-cookie", "sid=1"},
+                {"dsn", "password=x"},
+                {"token_type", "Bearer"},
+                {"key_id", "k1"},
+                {"code_challenge_method", "S256"},
+                {"user_id", "u1"},
+                {"status", "200"}});
     const std::string text = out.str();
     for (const char* secret : {"hunter2", "\"s3\"", "Bearer x", "sid=1", "password=x"}) {
         BOOST_TEST(text.find(secret) == std::string::npos, secret);
@@ -129,15 +136,15 @@ BOOST_AUTO_TEST_CASE(field_cannot_shadow_the_envelope) {
 
 BOOST_AUTO_TEST_CASE(escapes_control_characters_and_invalid_utf8) {
     const std::string hostile = std::string("a\"b\\c\nd\x01") + "\xff\xfe" + "\xc3\xa9" +
-                                "\xed\xa0\x80";  // quote, backslash, newline, C0, bad, é, surrogate
-    const std::string line = JsonLogger::formatLine(LogLevel::error, "e", hostile,
-                                                    {{"path", hostile}}, "r");
+                                "\xed\xa0\x80"; // quote, backslash, newline, C0, bad, é, surrogate
+    const std::string line =
+        JsonLogger::formatLine(LogLevel::error, "e", hostile, {{"path", hostile}}, "r");
     BOOST_TEST(line.find('\n') == std::string::npos);
     const auto object = parse(line);
     const std::string msg = object->getValue<std::string>("msg");
     BOOST_TEST(msg.find("a\"b\\c\nd\x01") == 0u);
     BOOST_TEST(msg.find("\xc3\xa9") != std::string::npos);
-    BOOST_TEST(msg.find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD replaced the bad bytes
+    BOOST_TEST(msg.find("\xef\xbf\xbd") != std::string::npos); // U+FFFD replaced the bad bytes
     BOOST_TEST(authd::obs::jsonQuote("x") == "\"x\"");
 }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <thread>
 #include <vector>
+
+#include <boost/test/unit_test.hpp>
 
 #include "obs/metrics.hpp"
 
@@ -13,11 +13,10 @@ using namespace std::chrono_literals;
 namespace {
 
 bool hasLine(const std::string& text, const std::string& line) {
-    return text.find("\n" + line + "\n") != std::string::npos ||
-           text.rfind(line + "\n", 0) == 0;
+    return text.find("\n" + line + "\n") != std::string::npos || text.rfind(line + "\n", 0) == 0;
 }
 
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_SUITE(metrics)
 
@@ -27,17 +26,17 @@ BOOST_AUTO_TEST_CASE(counts_requests_by_route_method_and_code) {
     healthz.record("GET", 200, 100us);
     healthz.record("GET", 200, 2ms);
     healthz.record("POST", 405, 50us);
-    healthz.record("GET", 418, 1ms);   // no own label: counted under its class
-    healthz.record("BREW", 200, 1ms);  // unknown method
+    healthz.record("GET", 418, 1ms);  // no own label: counted under its class
+    healthz.record("BREW", 200, 1ms); // unknown method
     const std::string text = metrics.render();
-    BOOST_TEST(hasLine(text,
-                       R"(authd_http_requests_total{route="/healthz",method="GET",code="200"} 2)"));
-    BOOST_TEST(hasLine(text,
-                       R"(authd_http_requests_total{route="/healthz",method="POST",code="405"} 1)"));
-    BOOST_TEST(hasLine(text,
-                       R"(authd_http_requests_total{route="/healthz",method="GET",code="4xx"} 1)"));
-    BOOST_TEST(hasLine(text,
-                       R"(authd_http_requests_total{route="/healthz",method="OTHER",code="200"} 1)"));
+    BOOST_TEST(
+        hasLine(text, R"(authd_http_requests_total{route="/healthz",method="GET",code="200"} 2)"));
+    BOOST_TEST(
+        hasLine(text, R"(authd_http_requests_total{route="/healthz",method="POST",code="405"} 1)"));
+    BOOST_TEST(
+        hasLine(text, R"(authd_http_requests_total{route="/healthz",method="GET",code="4xx"} 1)"));
+    BOOST_TEST(hasLine(
+        text, R"(authd_http_requests_total{route="/healthz",method="OTHER",code="200"} 1)"));
     BOOST_TEST(healthz.count("GET", 200) == 2u);
     BOOST_TEST(hasLine(text, R"(authd_build_info{version="1.2.3"} 1)"));
     BOOST_TEST(text.find("# TYPE authd_http_requests_total counter\n") != std::string::npos);
@@ -47,18 +46,21 @@ BOOST_AUTO_TEST_CASE(counts_requests_by_route_method_and_code) {
 BOOST_AUTO_TEST_CASE(histogram_buckets_are_cumulative_with_sum_and_count) {
     Metrics metrics;
     auto& route = metrics.route("/x");
-    route.record("GET", 200, 300us);  // <= 0.0005
-    route.record("GET", 200, 3ms);    // <= 0.005
-    route.record("GET", 200, 20s);    // only +Inf
+    route.record("GET", 200, 300us); // <= 0.0005
+    route.record("GET", 200, 3ms);   // <= 0.005
+    route.record("GET", 200, 20s);   // only +Inf
     const std::string text = metrics.render();
-    const std::string prefix = R"(authd_http_request_duration_seconds_bucket{route="/x",method="GET",le=)";
+    const std::string prefix =
+        R"(authd_http_request_duration_seconds_bucket{route="/x",method="GET",le=)";
     BOOST_TEST(hasLine(text, prefix + R"("0.0005"} 1)"));
     BOOST_TEST(hasLine(text, prefix + R"("0.001"} 1)"));
     BOOST_TEST(hasLine(text, prefix + R"("0.005"} 2)"));
     BOOST_TEST(hasLine(text, prefix + R"("10"} 2)"));
     BOOST_TEST(hasLine(text, prefix + R"("+Inf"} 3)"));
-    BOOST_TEST(hasLine(text, R"(authd_http_request_duration_seconds_count{route="/x",method="GET"} 3)"));
-    BOOST_TEST(hasLine(text, R"(authd_http_request_duration_seconds_sum{route="/x",method="GET"} 20.0033)"));
+    BOOST_TEST(
+        hasLine(text, R"(authd_http_request_duration_seconds_count{route="/x",method="GET"} 3)"));
+    BOOST_TEST(hasLine(
+        text, R"(authd_http_request_duration_seconds_sum{route="/x",method="GET"} 20.0033)"));
 }
 
 BOOST_AUTO_TEST_CASE(route_registration_returns_the_same_object) {
@@ -67,7 +69,7 @@ BOOST_AUTO_TEST_CASE(route_registration_returns_the_same_object) {
     auto& again = metrics.route("/a");
     BOOST_TEST(&a == &again);
     for (int i = 0; i < 100; ++i) {
-        metrics.route("/r" + std::to_string(i));  // a deque never moves earlier routes
+        metrics.route("/r" + std::to_string(i)); // a deque never moves earlier routes
     }
     a.record("GET", 200, 1ms);
     BOOST_TEST(metrics.route("/a").count("GET", 200) == 1u);
@@ -93,7 +95,8 @@ BOOST_AUTO_TEST_CASE(counters_and_gauges_render_as_families) {
     BOOST_TEST(hasLine(text, "authd_http_requests_in_flight 1"));
     const auto first = text.find("# TYPE authd_tokens_issued_total counter");
     BOOST_TEST(first != std::string::npos);
-    BOOST_TEST(text.find("# TYPE authd_tokens_issued_total counter", first + 1) == std::string::npos);
+    BOOST_TEST(text.find("# TYPE authd_tokens_issued_total counter", first + 1) ==
+               std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_recording_loses_nothing) {
