@@ -20,6 +20,7 @@ std::string document(const PageView& view) {
     html += "<meta name=\"referrer\" content=\"no-referrer\">\n";
     html += "<title>" + escapeHtml(view.title) + "</title>\n";
     html += "<link rel=\"stylesheet\" href=\"" + std::string(kStylesheetPath) + "\">\n";
+    html += "<link rel=\"icon\" type=\"image/svg+xml\" href=\"" + std::string(kIconPath) + "\">\n";
     html += "</head>\n<body>\n";
     html += "<header class=\"site-header\"><span class=\"brand\">" +
             escapeHtml(kProductName) + "</span></header>\n";
@@ -241,6 +242,13 @@ void addStaticRoutes(http::Router& router, ProviderContext& ctx) {
         // Pages carry no secrets and the sheet changes only with a new release.
         response.headers.set("Cache-Control", "public, max-age=86400");
         response.body = std::string(stylesheet());
+        return response;
+    });
+    router.add({"GET"}, std::string(kIconPath), [](http::Request&) {
+        http::Response response;
+        response.headers.set("Content-Type", "image/svg+xml");
+        response.headers.set("Cache-Control", "public, max-age=86400");
+        response.body = std::string(iconSvg());
         return response;
     });
 }

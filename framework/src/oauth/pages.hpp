@@ -11,8 +11,10 @@ namespace authd::oauth {
 
 /// The product name in every page's header.
 inline constexpr std::string_view kProductName = "authd";
-/// Where the stylesheet is served (the only resource a page loads).
+/// Where the stylesheet is served.
 inline constexpr std::string_view kStylesheetPath = "/static/authd.css";
+/// The pages' icon (declared, so browsers do not ask for a missing /favicon.ico).
+inline constexpr std::string_view kIconPath = "/static/favicon.svg";
 
 /// CSP `form-action` for a page. Chromium applies form-action to the redirects that follow a
 /// form submission, so a page whose form ends in a redirect to the client (consent, logout)
@@ -96,5 +98,7 @@ http::Response stillSignedInPage();
 
 /// The stylesheet served at kStylesheetPath.
 std::string_view stylesheet() noexcept;
+/// The SVG icon served at kIconPath.
+std::string_view iconSvg() noexcept;
 
 }  // namespace authd::oauth

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The stylesheet of the sign-in, consent, logout and error pages, embedded in the binary so that
-// authd serves it without a file on disk. It styles the layout (pages.cpp) and the classes the
-// authenticator plugins use (login-form, field, alert, actions, button, primary). Colours meet
-// WCAG 2.1 AA contrast (text >= 4.5:1, controls >= 3:1); focus is always visible; the card
-// fits a 320px-wide screen.
+// The stylesheet and icon of the sign-in, consent, logout and error pages, embedded in the
+// binary so that authd serves them without a file on disk. The sheet styles the layout
+// (pages.cpp) and the classes the authenticator plugins use (login-form, field, alert, actions,
+// button, primary). Colours meet WCAG 2.1 AA contrast (text >= 4.5:1, controls >= 3:1); focus
+// is always visible; the card fits a 320px-wide screen.
 #include "oauth/pages.hpp"
 
 namespace authd::oauth {
@@ -122,10 +122,21 @@ input:focus { border-color: #1746c2; }
 }
 )css";
 
+// A white padlock on the brand blue.
+constexpr std::string_view kIcon =
+    R"svg(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">)svg"
+    R"svg(<rect width="32" height="32" rx="7" fill="#1746c2"/>)svg"
+    R"svg(<path fill="#fff" d="M16 6a6 6 0 0 0-6 6v3H8.5v11h15V15H22v-3a6 6 0 0 0-6-6zm-3.5 9v-3)svg"
+    R"svg(a3.5 3.5 0 0 1 7 0v3z"/></svg>)svg";
+
 }  // namespace
 
 std::string_view stylesheet() noexcept {
     return kStylesheet;
+}
+
+std::string_view iconSvg() noexcept {
+    return kIcon;
 }
 
 }  // namespace authd::oauth
