@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <Poco/Dynamic/Var.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -211,8 +212,9 @@ public:
         return parseObject(r.body);
     }
 
+    // `extra` adds or overrides fields of the request (any JSON value).
     Project createProject(const std::string& name, const std::vector<std::string>& redirect_uris,
-                          const std::map<std::string, std::string>& extra = {}) {
+                          const std::map<std::string, Poco::Dynamic::Var>& extra = {}) {
         Poco::JSON::Object body;
         body.set("name", name);
         Poco::JSON::Array uris;
@@ -321,7 +323,7 @@ BOOST_AUTO_TEST_CASE(openid_client_accepts_rs256_id_tokens) {
     Server server;
     const std::string redirect = callbackUri();
     const Project project = server.createProject("openid-client RS256", {redirect},
-                                                 {{"id_token_signed_response_alg", "RS256"}});
+                                                 {{"id_token_signed_response_alg", std::string("RS256")}});
     const User user = server.createUser("grace@example.com", "Grace Hopper");
     auto env = server.scriptEnv(project, user, redirect);
     env["ID_TOKEN_ALG"] = "RS256";
@@ -332,10 +334,24 @@ BOOST_AUTO_TEST_CASE(openid_client_accepts_hs256_id_tokens) {
     Server server;
     const std::string redirect = callbackUri();
     const Project project = server.createProject("openid-client HS256", {redirect},
-                                                 {{"id_token_signed_response_alg", "HS256"}});
+                                                 {{"id_token_signed_response_alg", std::string("HS256")}});
     const User user = server.createUser("grace@example.com", "Grace Hopper");
     auto env = server.scriptEnv(project, user, redirect);
     env["ID_TOKEN_ALG"] = "HS256";
+    expectScriptPasses(server, node(), kClientsDir + "/openid_client.mjs", env);
+}
+
+BOOST_AUTO_TEST_CASE(openid_client_public_client_uses_pkce_without_a_secret) {
+    Server server;
+    const std::string redirect = callbackUri();
+    const Project project =
+        server.createProject("Public SPA", {redirect}, {{"client_type", std::string("public")}});
+    BOOST_TEST(project.client_secret.empty());
+    const User user = server.createUser("grace@example.com", "Grace Hopper");
+    auto env = server.scriptEnv(project, user, redirect);
+    env.erase("CLIENT_SECRET");
+    env["ID_TOKEN_ALG"] = "RS256";  // public clients have no secret to key HS256 with
+    env["CLIENT_AUTH"] = "none";
     expectScriptPasses(server, node(), kClientsDir + "/openid_client.mjs", env);
 }
 
@@ -344,8 +360,17 @@ BOOST_AUTO_TEST_CASE(bad_tokens_and_token_endpoint_errors_are_refused) {
     const std::string redirect = callbackUri();
     const Project project = server.createProject("Negative app", {redirect});
     const Project other = server.createProject("Other app", {redirect});
+    const Project public_client =
+        server.createProject("Public app", {redirect}, {{"client_type", std::string("public")}});
+    Poco::JSON::Array code_only;
+    code_only.add("authorization_code");
+    const Project limited =
+        server.createProject("Code-only app", {redirect}, {{"grant_types", code_only}});
     const User user = server.createUser("mallory@example.com", "Mallory Example");
     auto env = server.scriptEnv(project, user, redirect);
+    env["PUBLIC_CLIENT_ID"] = public_client.client_id;
+    env["LIMITED_CLIENT_ID"] = limited.client_id;
+    env["LIMITED_CLIENT_SECRET"] = limited.client_secret;
     env["OTHER_CLIENT_ID"] = other.client_id;
     env["OTHER_CLIENT_SECRET"] = other.client_secret;
     env["OTHER_SIGNING_KEY"] = other.signing_key;

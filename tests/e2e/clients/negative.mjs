@@ -6,6 +6,8 @@
 //
 // Env: ISSUER CLIENT_ID CLIENT_SECRET SIGNING_KEY REDIRECT_URI USER_EMAIL USER_PASSWORD USER_ID
 //      OTHER_CLIENT_ID OTHER_CLIENT_SECRET OTHER_SIGNING_KEY (a second project, same redirect URI)
+//      PUBLIC_CLIENT_ID (a public project), LIMITED_CLIENT_ID LIMITED_CLIENT_SECRET (a project
+//      allowed only the authorization_code grant); all with the same redirect URI
 import { check, equal, requireEnv, run, step } from './lib/check.mjs';
 import { CookieJar, json, postForm, postJson, request, signIn } from './lib/http.mjs';
 import { decodeJwt, expectTokenError, pkce, randomValue, signHs256, tokenResponse } from './lib/oauth.mjs';
@@ -20,6 +22,9 @@ const USER_PASSWORD = requireEnv('USER_PASSWORD');
 const OTHER_CLIENT_ID = requireEnv('OTHER_CLIENT_ID');
 const OTHER_CLIENT_SECRET = requireEnv('OTHER_CLIENT_SECRET');
 const OTHER_SIGNING_KEY = requireEnv('OTHER_SIGNING_KEY');
+const PUBLIC_CLIENT_ID = requireEnv('PUBLIC_CLIENT_ID');
+const LIMITED_CLIENT_ID = requireEnv('LIMITED_CLIENT_ID');
+const LIMITED_CLIENT_SECRET = requireEnv('LIMITED_CLIENT_SECRET');
 const TOKEN = `${ISSUER}/oauth/token`;
 
 const basic = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
@@ -179,6 +184,34 @@ run('negative', async () => {
   const still = await postForm(TOKEN, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
   equal(still.status, 200, `the refresh token still works for its own client after another client tried it (${still.text.slice(0, 200)})`);
   expectTokenError(await postForm(TOKEN, { grant_type: 'refresh_token', client_id: CLIENT_ID, client_secret: CLIENT_SECRET }), 400, 'invalid_request', 'refresh without refresh_token');
+
+  step('token endpoint: unauthorized_client (a grant the client may not use)');
+  expectTokenError(await postForm(TOKEN, { grant_type: 'client_credentials' }, { authorization: basic(LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET) }), 400, 'unauthorized_client', 'client_credentials for a code-only project');
+  expectTokenError(await postForm(TOKEN, { grant_type: 'refresh_token', refresh_token: 'A'.repeat(43) }, { authorization: basic(LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET) }), 400, 'unauthorized_client', 'refresh_token for a code-only project');
+  expectTokenError(await postForm(TOKEN, { grant_type: 'client_credentials', client_id: PUBLIC_CLIENT_ID }), 400, 'unauthorized_client', 'client_credentials for a public client');
+  {
+    const { code_verifier: v, code_challenge: c } = pkce();
+    const limited_code = await getCode(LIMITED_CLIENT_ID, { challenge: c });
+    const limited = await postForm(TOKEN, { grant_type: 'authorization_code', code: limited_code, code_verifier: v, redirect_uri: REDIRECT_URI }, { authorization: basic(LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET) });
+    const limited_tokens = await tokenResponse(limited, 'code-only project exchange');
+    equal(limited.status, 200, `code-only project exchange (${limited.text.slice(0, 200)})`);
+    check(!('refresh_token' in limited_tokens), 'no refresh token for a project without the refresh_token grant', Object.keys(limited_tokens));
+  }
+
+  step('public clients: PKCE required, no secret accepted in its place');
+  {
+    const public_code_url = new URL(`${ISSUER}/oauth/authorize`);
+    const state = randomValue();
+    for (const [k, v] of Object.entries({ client_id: PUBLIC_CLIENT_ID, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', state })) public_code_url.searchParams.set(k, v);
+    const { callback } = await signIn(jar, public_code_url.toString(), { email: USER_EMAIL, password: USER_PASSWORD, redirect_uri: REDIRECT_URI });
+    equal(callback.searchParams.get('error'), 'invalid_request', 'public client without PKCE is refused at authorize');
+    const { code_verifier: v, code_challenge: c } = pkce();
+    const public_code = await getCode(PUBLIC_CLIENT_ID, { challenge: c, scope: 'openid' });
+    expectTokenError(await postForm(TOKEN, { grant_type: 'authorization_code', code: public_code, redirect_uri: REDIRECT_URI, client_id: PUBLIC_CLIENT_ID }), 400, 'invalid_grant', 'public client without its verifier');
+    const public_code2 = await getCode(PUBLIC_CLIENT_ID, { challenge: c, scope: 'openid' });
+    const ok = await postForm(TOKEN, { grant_type: 'authorization_code', code: public_code2, code_verifier: v, redirect_uri: REDIRECT_URI, client_id: PUBLIC_CLIENT_ID });
+    equal(ok.status, 200, `public client with its verifier (${ok.text.slice(0, 200)})`);
+  }
 
   step('token endpoint: invalid_scope on a widening refresh');
   const refreshed = json(still, 'refresh');

@@ -6,16 +6,19 @@
 // their signature against the JWKS: non-repudiation checks) and once with HS256 (the library
 // validates the claims; we verify the MAC with the client secret).
 //
-// Env: ISSUER CLIENT_ID CLIENT_SECRET REDIRECT_URI USER_EMAIL USER_PASSWORD USER_ID USER_NAME
-//      ID_TOKEN_ALG (RS256 | HS256)
+// A third run uses a public client (CLIENT_AUTH=none: no secret, PKCE only, RS256 ID tokens).
+//
+// Env: ISSUER CLIENT_ID CLIENT_SECRET (not with CLIENT_AUTH=none) REDIRECT_URI USER_EMAIL
+//      USER_PASSWORD USER_ID USER_NAME ID_TOKEN_ALG (RS256 | HS256) [CLIENT_AUTH=none]
 import * as client from 'openid-client';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { check, deepEqual, equal, requireEnv, run, step, CheckFailure } from './lib/check.mjs';
+import { check, deepEqual, equal, optionalEnv, requireEnv, run, step, CheckFailure } from './lib/check.mjs';
 import { CookieJar, json, request, signIn } from './lib/http.mjs';
 
 const ISSUER = requireEnv('ISSUER');
 const CLIENT_ID = requireEnv('CLIENT_ID');
-const CLIENT_SECRET = requireEnv('CLIENT_SECRET');
+const PUBLIC = optionalEnv('CLIENT_AUTH', '') === 'none';
+const CLIENT_SECRET = PUBLIC ? '' : requireEnv('CLIENT_SECRET');
 const REDIRECT_URI = requireEnv('REDIRECT_URI');
 const USER_EMAIL = requireEnv('USER_EMAIL');
 const USER_PASSWORD = requireEnv('USER_PASSWORD');
@@ -48,15 +51,15 @@ async function verifyIdTokenSignature(id_token, jwks) {
   }
 }
 
-run(`openid_client (${ALG} ID tokens)`, async () => {
+run(`openid_client (${PUBLIC ? 'public client, ' : ''}${ALG} ID tokens)`, async () => {
   step('discovery through openid-client');
-  const clientAuth = ALG === 'HS256' ? client.ClientSecretPost(CLIENT_SECRET) : client.ClientSecretBasic(CLIENT_SECRET);
+  let clientAuth = client.None();
+  if (!PUBLIC) clientAuth = ALG === 'HS256' ? client.ClientSecretPost(CLIENT_SECRET) : client.ClientSecretBasic(CLIENT_SECRET);
   const execute = [client.allowInsecureRequests];
   if (ALG !== 'HS256') execute.push(client.enableNonRepudiationChecks);
-  const config = await client.discovery(new URL(ISSUER), CLIENT_ID, {
-    client_secret: CLIENT_SECRET,
-    id_token_signed_response_alg: ALG,
-  }, clientAuth, { execute });
+  const metadata = { id_token_signed_response_alg: ALG };
+  if (!PUBLIC) metadata.client_secret = CLIENT_SECRET;
+  const config = await client.discovery(new URL(ISSUER), CLIENT_ID, metadata, clientAuth, { execute });
   const meta = config.serverMetadata();
   equal(meta.issuer, ISSUER, 'issuer');
   check((meta.code_challenge_methods_supported ?? []).includes('S256'), 'S256 advertised', meta.code_challenge_methods_supported);
@@ -124,6 +127,7 @@ run(`openid_client (${ALG} ID tokens)`, async () => {
   equal(info.email, USER_EMAIL, 'userinfo email');
   equal(info.name, USER_NAME, 'userinfo name');
 
+  if (!PUBLIC) {
   step('introspection: the access token and the refresh token are active');
   const at_intro = await client.tokenIntrospection(config, tokens.access_token);
   equal(at_intro.active, true, 'access token active');
@@ -132,6 +136,7 @@ run(`openid_client (${ALG} ID tokens)`, async () => {
   check(typeof at_intro.exp === 'number', 'introspection exp', at_intro);
   const rt_intro = await client.tokenIntrospection(config, tokens.refresh_token, { token_type_hint: 'refresh_token' });
   equal(rt_intro.active, true, 'refresh token active');
+  }
 
   step('refresh through the library (rotation; a refreshed ID token keeps the subject)');
   const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
@@ -152,11 +157,15 @@ run(`openid_client (${ALG} ID tokens)`, async () => {
   step('revocation (RFC 7009) of the refresh token');
   const current = await client.refreshTokenGrant(config, narrowed.refresh_token);
   await client.tokenRevocation(config, current.refresh_token, { token_type_hint: 'refresh_token' });
-  const after = await client.tokenIntrospection(config, current.refresh_token);
-  equal(after.active, false, 'revoked refresh token is inactive');
   await expectOAuthError(client.refreshTokenGrant(config, current.refresh_token), 'invalid_grant', 'refresh with a revoked token');
-  const at_after = await client.tokenIntrospection(config, current.access_token);
-  equal(at_after.active, false, 'an access token of the revoked grant is inactive (RFC 7009 2.1)');
+  if (!PUBLIC) {
+    const after = await client.tokenIntrospection(config, current.refresh_token);
+    equal(after.active, false, 'revoked refresh token is inactive');
+    const at_after = await client.tokenIntrospection(config, current.access_token);
+    equal(at_after.active, false, 'an access token of the revoked grant is inactive (RFC 7009 2.1)');
+  }
+  const userinfo_after = await request(null, meta.userinfo_endpoint, { headers: { authorization: `Bearer ${current.access_token}` } });
+  equal(userinfo_after.status, 401, 'userinfo refuses an access token of the revoked grant');
   // Revoking an unknown or already revoked token is not an error (RFC 7009 2.2).
   await client.tokenRevocation(config, current.refresh_token);
   await client.tokenRevocation(config, 'not-a-token-at-all');
@@ -186,4 +195,23 @@ run(`openid_client (${ALG} ID tokens)`, async () => {
   const anon_location = new URL(anon.headers.get('location') ?? 'http://invalid/');
   equal(anon_location.searchParams.get('error'), 'login_required', 'prompt=none without a session');
   equal(anon_location.searchParams.get('state'), s3, 'error redirect keeps state');
+
+  if (PUBLIC) {
+    step('a public client must use PKCE: an authorization request without it is refused');
+    const s4 = client.randomState();
+    const url4 = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', state: s4 });
+    const { callback: refused } = await signIn(jar, url4.toString(), { email: USER_EMAIL, password: USER_PASSWORD, redirect_uri: REDIRECT_URI });
+    equal(refused.searchParams.get('error'), 'invalid_request', 'public client without PKCE');
+    equal(refused.searchParams.get('state'), s4, 'state kept');
+  } else {
+    step('client_credentials through the library: a token for the client itself');
+    const cc = await client.clientCredentialsGrant(config).catch((e) => {
+      throw new CheckFailure(`client_credentials failed: ${e.error ?? ''} ${e.error_description ?? e.message}`);
+    });
+    check(!cc.refresh_token, 'no refresh token for client_credentials (RFC 6749 4.4.3)', Object.keys(cc));
+    check(!cc.id_token, 'no ID token for client_credentials', Object.keys(cc));
+    const cc_intro = await client.tokenIntrospection(config, cc.access_token);
+    equal(cc_intro.active, true, 'client_credentials token active');
+    equal(cc_intro.client_id, CLIENT_ID, 'client_credentials token client_id');
+  }
 });
