@@ -96,15 +96,15 @@ async function signInFlow(context, { screenshots, wrong_password_first, expect_c
   const page = await context.newPage();
   const console_problems = [];
   page.on('console', (m) => {
-    if (/Failed to load resource/.test(m.text())) return;  // reported with its URL below
+    if (/Failed to load resource/.test(m.text())) return;  // reported with its URL below, when authd's
     if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(m.text())) console_problems.push(`${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => console_problems.push(`pageerror: ${e.message}`));
-  // Name the resource behind a "Failed to load resource" console line. The browser's own
-  // favicon probe is not something the page asked for, so it does not count.
+  // Name the resource behind a "Failed to load resource" console line (stylesheet, icon...).
+  // Only authd's own resources count: the client's page is the script's stub.
   page.on('response', (r) => {
     if (r.request().resourceType() === 'document') return;  // a refused sign-in is a 4xx page
-    if (r.status() >= 400 && !new URL(r.url()).pathname.endsWith('/favicon.ico')) console_problems.push(`HTTP ${r.status()} for ${r.url()}`);
+    if (r.status() >= 400 && r.url().startsWith(ISSUER)) console_problems.push(`HTTP ${r.status()} for ${r.url()}`);
   });
   const documents = [];
   page.on('response', (r) => { if (r.request().resourceType() === 'document') documents.push(r); });
