@@ -28,7 +28,7 @@ export async function tokenResponse(response, what) {
 /// the WWW-Authenticate header (RFC 6749 5.2, SPEC section 6).
 export function expectTokenError(response, status, error, what) {
   const body = json(response, what);
-  equal(response.status, status, `${what}: HTTP status`);
+  equal(response.status, status, `${what}: HTTP status (body ${response.text.slice(0, 200)})`);
   equal(body.error, error, `${what}: error code (body ${JSON.stringify(body)})`);
   check(typeof body.error_description === 'string' && body.error_description.length > 0,
     `${what}: error_description should explain the error`, body);
