@@ -66,7 +66,13 @@ std::uint16_t freePort() {
     return port;
 }
 
-std::string configYaml(const std::filesystem::path& dir, std::uint16_t port) {
+const std::string kOneMethod =
+    "authenticators:\n  - id: password\n    plugin: password\n    config:\n      min_length: 10\n";
+const std::string kTwoMethods =
+    kOneMethod + "  - id: staff-password\n    plugin: password\n    config:\n      label: Staff password\n";
+
+std::string configYaml(const std::filesystem::path& dir, std::uint16_t port,
+                       const std::string& authenticators) {
     const std::string d = dir.string();
     const std::string base = "127.0.0.1:" + std::to_string(port);
     std::string y;
@@ -77,7 +83,7 @@ std::string configYaml(const std::filesystem::path& dir, std::uint16_t port) {
     y += "plugins:\n  paths: [ \"" + authd::test::pluginDir() + "\" ]\n";
     y += "data_dir: \"" + d + "/var\"\n";
     y += "storage:\n  plugin: sqlite\n  config:\n    path: \"" + d + "/var/authd.db\"\n";
-    y += "authenticators:\n  - id: password\n    plugin: password\n    config:\n      min_length: 10\n";
+    y += authenticators;
     y += "password_hashing: { t_cost: 1, m_cost_kib: 8192, parallelism: 1 }\n";
     y += "secrets:\n";
     y += "  master_key_env: \"\"\n";
@@ -137,10 +143,10 @@ struct User {
 
 class Server {
 public:
-    Server() {
+    explicit Server(const std::string& authenticators = kOneMethod) {
         for (int attempt = 0;; ++attempt) {
             port_ = freePort();
-            config_path_ = dir_.write("authd.yaml", configYaml(dir_.path(), port_));
+            config_path_ = dir_.write("authd.yaml", configYaml(dir_.path(), port_, authenticators));
             AuthdProcess::Options options;
             options.env["AUTHD_ADMIN_TOKEN"] = kAdminToken;
             try {
@@ -211,9 +217,16 @@ Server& server() {
     return instance;
 }
 
+// A second authd offering two sign-in methods, for the chooser page.
+Server& twoMethodServer() {
+    static Server instance(kTwoMethods);
+    return instance;
+}
+
 // A browser: a cookie jar over the harness's HTTP client. Redirects are not followed.
 class Browser {
 public:
+    explicit Browser(Server& target = server()) : server_(&target) {}
     HttpResult get(const std::string& target) { return send("GET", target, {}, {}); }
     HttpResult postForm(const std::string& target, const Params& params) {
         return send("POST", target, formBody(params), "application/x-www-form-urlencoded");
@@ -235,7 +248,7 @@ public:
 private:
     HttpResult send(const std::string& method, std::string target, const std::string& body,
                     const std::string& content_type) {
-        const std::string issuer = server().issuer();
+        const std::string issuer = server_->issuer();
         if (target.rfind(issuer, 0) == 0) {
             target = target.substr(issuer.size());
         }
@@ -248,7 +261,7 @@ private:
         if (!cookies.empty()) {
             headers.emplace_back("Cookie", cookies);
         }
-        HttpResult result = server().process().request(method, target, body, headers, content_type);
+        HttpResult result = server_->process().request(method, target, body, headers, content_type);
         for (const auto& [name, value] : result.headers) {
             if (Poco::icompare(name, "Set-Cookie") == 0) {
                 remember(value);
@@ -269,6 +282,7 @@ private:
         }
     }
 
+    Server* server_;
     std::map<std::string, std::string> jar_;
 };
 
@@ -664,6 +678,95 @@ BOOST_AUTO_TEST_CASE(first_party_projects_skip_consent) {
     const auto callback =
         callbackOf(submitPassword(browser, browser.follow(start), user.email, kPassword));
     BOOST_TEST(callback.at("state") == "fp");
+    BOOST_TEST(callback.count("code") == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(id_token_hint_must_name_the_signed_in_user) {
+    const Project project = server().createProject("Hint");
+    const User alice = server().createUser();
+    const User bob = server().createUser();
+    Browser alice_browser;
+    Browser bob_browser;
+    const auto alice_code = signIn(alice_browser, project, alice).at("code");
+    const auto bob_code = signIn(bob_browser, project, bob).at("code");
+    const std::string alice_hint =
+        exchangeCode(project, alice_code)->optValue<std::string>("id_token", "");
+    const std::string bob_hint = exchangeCode(project, bob_code)->optValue<std::string>("id_token", "");
+
+    const auto mismatch = callbackOf(alice_browser.get(
+        authorizeTarget(project, {{"prompt", "none"}, {"id_token_hint", bob_hint}, {"state", "h"}})));
+    BOOST_TEST(mismatch.at("error") == "login_required");
+    BOOST_TEST(mismatch.at("state") == "h");
+    const auto match = callbackOf(
+        alice_browser.get(authorizeTarget(project, {{"prompt", "none"}, {"id_token_hint", alice_hint}})));
+    BOOST_TEST(match.count("code") == 1U);
+    // Without prompt=none another user's hint sends the browser to sign in again.
+    BOOST_TEST(isLoginRedirect(alice_browser.get(authorizeTarget(project, {{"id_token_hint", bob_hint}}))));
+    // A hint issued to another client is refused.
+    const Project other = server().createProject("Hint other");
+    const auto foreign = callbackOf(alice_browser.get(authorizeTarget(
+        other, {{"prompt", "none"}, {"id_token_hint", alice_hint}, {"state", "f"}})));
+    BOOST_TEST(foreign.at("error") == "invalid_request");
+}
+
+BOOST_AUTO_TEST_CASE(login_hint_fills_in_the_email) {
+    const Project project = server().createProject("Login hint");
+    Browser browser;
+    const HttpResult login =
+        browser.follow(browser.get(authorizeTarget(project, {{"login_hint", "hint\"<x>@example.com"}})));
+    BOOST_TEST(login.status == 200);
+    BOOST_TEST(contains(login.body, "value=\"hint&quot;&lt;x&gt;@example.com\""));
+}
+
+BOOST_AUTO_TEST_CASE(several_methods_get_a_chooser) {
+    Server& two = twoMethodServer();
+    Poco::JSON::Object body;
+    body.set("name", "Chooser");
+    Poco::JSON::Array uris;
+    uris.add(kRedirect);
+    body.set("redirect_uris", uris);
+    body.set("client_type", "confidential");
+    body.set("skip_consent", true);
+    const std::string client_id =
+        two.adminPost("/projects", body)->optValue<std::string>("client_id", "");
+    Poco::JSON::Object user_body;
+    user_body.set("email", "chooser@example.com");
+    user_body.set("name", "Chooser");
+    user_body.set("password", kPassword);
+    two.adminPost("/users", user_body);
+
+    Browser browser(two);
+    const HttpResult start = browser.get(authorizeTarget({client_id, "", ""}, {{"state", "c"}}));
+    BOOST_TEST_REQUIRE(isLoginRedirect(start));
+    const HttpResult chooser = browser.follow(start);
+    BOOST_TEST(chooser.status == 200);
+    expectPageHeaders(chooser);
+    const std::string req = start.header("Location").substr(std::string("/login?req=").size());
+    BOOST_TEST_REQUIRE(contains(chooser.body, "href=\"/login/password?req=" + req + "\""));
+    BOOST_TEST_REQUIRE(contains(chooser.body, "href=\"/login/staff-password?req=" + req + "\""));
+    BOOST_TEST(contains(chooser.body, ">Staff password</a>"));
+
+    // The staff method has no credential for this user: its own form comes back with an error.
+    const HttpResult staff = browser.get("/login/staff-password?req=" + req);
+    BOOST_TEST(staff.status == 200);
+    BOOST_TEST(formAction(staff.body) == "/login/staff-password");
+    BOOST_TEST(contains(staff.body, "Choose another way to sign in"));
+    const HttpResult refused = browser.postForm(
+        "/login/staff-password", {{"csrf_token", hiddenValue(staff.body, "csrf_token")},
+                                  {"req", req},
+                                  {"email", "chooser@example.com"},
+                                  {"password", kPassword}});
+    BOOST_TEST(refused.status == 200);
+    BOOST_TEST(contains(refused.body, "role=\"alert\""));
+    BOOST_TEST(formAction(refused.body) == "/login/staff-password");
+
+    const HttpResult form = browser.get("/login/password?req=" + req);
+    const HttpResult done = submitPassword(browser, form, "chooser@example.com", kPassword);
+    BOOST_TEST_REQUIRE(Browser::isRedirect(done.status));
+    const auto callback = queryOf(done.header("Location"));
+    BOOST_TEST(done.header("Location").rfind(kRedirect + "?", 0) == 0U);
+    BOOST_TEST(callback.at("state") == "c");
+    BOOST_TEST(callback.at("iss") == two.issuer());
     BOOST_TEST(callback.count("code") == 1U);
 }
 
