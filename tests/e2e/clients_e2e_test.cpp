@@ -98,6 +98,14 @@ Poco::JSON::Object::Ptr parseObject(const std::string& text) {
     }
 }
 
+Poco::JSON::Array uriList(const std::vector<std::string>& uris) {
+    Poco::JSON::Array list;
+    for (const auto& uri : uris) {
+        list.add(uri);
+    }
+    return list;
+}
+
 struct ScriptResult {
     int exit_code = -1;
     std::string output;
@@ -217,11 +225,7 @@ public:
                           const std::map<std::string, Poco::Dynamic::Var>& extra = {}) {
         Poco::JSON::Object body;
         body.set("name", name);
-        Poco::JSON::Array uris;
-        for (const auto& uri : redirect_uris) {
-            uris.add(uri);
-        }
-        body.set("redirect_uris", uris);
+        body.set("redirect_uris", uriList(redirect_uris));
         body.set("client_type", "confidential");
         for (const auto& [key, value] : extra) {
             body.set(key, value);
@@ -322,36 +326,45 @@ BOOST_AUTO_TEST_CASE(second_seed_integration_guide_works_verbatim) {
 BOOST_AUTO_TEST_CASE(openid_client_accepts_rs256_id_tokens) {
     Server server;
     const std::string redirect = callbackUri();
-    const Project project = server.createProject("openid-client RS256", {redirect},
-                                                 {{"id_token_signed_response_alg", std::string("RS256")}});
+    const Project project = server.createProject(
+        "openid-client RS256", {redirect},
+        {{"id_token_signed_response_alg", std::string("RS256")},
+         {"post_logout_redirect_uris", uriList({redirect + "/signed-out"})}});
     const User user = server.createUser("grace@example.com", "Grace Hopper");
     auto env = server.scriptEnv(project, user, redirect);
     env["ID_TOKEN_ALG"] = "RS256";
+    env["POST_LOGOUT_REDIRECT_URI"] = redirect + "/signed-out";
     expectScriptPasses(server, node(), kClientsDir + "/openid_client.mjs", env);
 }
 
 BOOST_AUTO_TEST_CASE(openid_client_accepts_hs256_id_tokens) {
     Server server;
     const std::string redirect = callbackUri();
-    const Project project = server.createProject("openid-client HS256", {redirect},
-                                                 {{"id_token_signed_response_alg", std::string("HS256")}});
+    const Project project = server.createProject(
+        "openid-client HS256", {redirect},
+        {{"id_token_signed_response_alg", std::string("HS256")},
+         {"post_logout_redirect_uris", uriList({redirect + "/signed-out"})}});
     const User user = server.createUser("grace@example.com", "Grace Hopper");
     auto env = server.scriptEnv(project, user, redirect);
     env["ID_TOKEN_ALG"] = "HS256";
+    env["POST_LOGOUT_REDIRECT_URI"] = redirect + "/signed-out";
     expectScriptPasses(server, node(), kClientsDir + "/openid_client.mjs", env);
 }
 
 BOOST_AUTO_TEST_CASE(openid_client_public_client_uses_pkce_without_a_secret) {
     Server server;
     const std::string redirect = callbackUri();
-    const Project project =
-        server.createProject("Public SPA", {redirect}, {{"client_type", std::string("public")}});
+    const Project project = server.createProject(
+        "Public SPA", {redirect},
+        {{"client_type", std::string("public")},
+         {"post_logout_redirect_uris", uriList({redirect + "/signed-out"})}});
     BOOST_TEST(project.client_secret.empty());
     const User user = server.createUser("grace@example.com", "Grace Hopper");
     auto env = server.scriptEnv(project, user, redirect);
     env.erase("CLIENT_SECRET");
     env["ID_TOKEN_ALG"] = "RS256";  // public clients have no secret to key HS256 with
     env["CLIENT_AUTH"] = "none";
+    env["POST_LOGOUT_REDIRECT_URI"] = redirect + "/signed-out";
     expectScriptPasses(server, node(), kClientsDir + "/openid_client.mjs", env);
 }
 

@@ -10,10 +10,11 @@
 //
 // Env: ISSUER CLIENT_ID CLIENT_SECRET (not with CLIENT_AUTH=none) REDIRECT_URI USER_EMAIL
 //      USER_PASSWORD USER_ID USER_NAME ID_TOKEN_ALG (RS256 | HS256) [CLIENT_AUTH=none]
+//      POST_LOGOUT_REDIRECT_URI (registered in the project's post_logout_redirect_uris)
 import * as client from 'openid-client';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { check, deepEqual, equal, optionalEnv, requireEnv, run, step, CheckFailure } from './lib/check.mjs';
-import { CookieJar, json, request, signIn } from './lib/http.mjs';
+import { CookieJar, formFields, json, parseForms, request, signIn, submitForm } from './lib/http.mjs';
 
 const ISSUER = requireEnv('ISSUER');
 const CLIENT_ID = requireEnv('CLIENT_ID');
@@ -25,6 +26,7 @@ const USER_PASSWORD = requireEnv('USER_PASSWORD');
 const USER_ID = requireEnv('USER_ID');
 const USER_NAME = requireEnv('USER_NAME');
 const ALG = requireEnv('ID_TOKEN_ALG');
+const POST_LOGOUT_REDIRECT_URI = requireEnv('POST_LOGOUT_REDIRECT_URI');
 
 async function expectOAuthError(promise, error, what) {
   try {
@@ -195,6 +197,31 @@ run(`openid_client (${PUBLIC ? 'public client, ' : ''}${ALG} ID tokens)`, async 
   const anon_location = new URL(anon.headers.get('location') ?? 'http://invalid/');
   equal(anon_location.searchParams.get('error'), 'login_required', 'prompt=none without a session');
   equal(anon_location.searchParams.get('state'), s3, 'error redirect keeps state');
+
+  step('RP-initiated logout through the library (id_token_hint, post_logout_redirect_uri, state)');
+  const logout_state = client.randomState();
+  const end_session = client.buildEndSessionUrl(config, {
+    id_token_hint: silent_tokens.id_token, post_logout_redirect_uri: POST_LOGOUT_REDIRECT_URI, state: logout_state,
+  });
+  let answer = await request(jar, end_session.toString());
+  if (answer.status === 200) {
+    // A confirmation page: press "Sign out".
+    const form = parseForms(answer.text, answer.url).find((f) => f.controls.some((c) => c.name === 'decision' && c.value === 'logout'));
+    check(form, 'the logout page offers decision=logout', answer.text.slice(0, 800));
+    const button = form.controls.find((c) => c.name === 'decision' && c.value === 'logout');
+    answer = await submitForm(jar, form, formFields(form, {}, button));
+  }
+  check(answer.status >= 300 && answer.status < 400, `logout redirects (HTTP ${answer.status}: ${answer.text.slice(0, 300)})`);
+  const after_logout = new URL(answer.headers.get('location'), answer.url);
+  equal(`${after_logout.origin}${after_logout.pathname}`, POST_LOGOUT_REDIRECT_URI, 'back at the post-logout redirect URI');
+  equal(after_logout.searchParams.get('state'), logout_state, 'logout keeps state');
+  const s5 = client.randomState();
+  const url5 = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI, scope: 'openid', prompt: 'none', state: s5,
+    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+  });
+  const after = await request(jar, url5.toString());
+  equal(new URL(after.headers.get('location') ?? 'http://invalid/').searchParams.get('error'), 'login_required', 'the session ended: prompt=none needs a login again');
 
   if (PUBLIC) {
     step('a public client must use PKCE: an authorization request without it is refused');
