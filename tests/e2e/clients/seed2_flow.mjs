@@ -149,6 +149,9 @@ run('seed2_flow', async () => {
   equal(info.picture, null, 'userinfo picture is null when unknown');
   equal(typeof info.email_verified, 'boolean', 'userinfo email_verified is a boolean');
   equal(info.sub, id.sub, 'userinfo sub equals ID token sub');
+  const posted = await request(null, `${ISSUER}/api/oauth/userinfo`, { method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}` } });
+  equal(posted.status, 200, `userinfo by POST (SPEC section 6: GET, POST) (${posted.text.slice(0, 200)})`);
+  equal(json(posted, 'userinfo POST').sub, USER_ID, 'userinfo by POST: sub');
 
   step('the same code a second time -> invalid_grant');
   expectTokenError(await exchange(code), 400, 'invalid_grant', 'code replay');
