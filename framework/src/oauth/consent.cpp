@@ -5,6 +5,7 @@
 
 #include "oauth/authorize_flow.hpp"
 #include "oauth/csrf.hpp"
+#include "oauth/json_text.hpp"
 #include "oauth/pages.hpp"
 #include "oauth/provider.hpp"
 #include "oauth/scopes.hpp"
@@ -121,7 +122,11 @@ http::Response decideConsent(ProviderContext& ctx, const http::Request& request)
     if (auto stored = ctx.store.consents().put(consent); !stored) {
         return serverErrorPage(ctx, "consent.store_failed", stored.error());
     }
-    auditBrowserEvent(ctx, request, "consent.granted", active.user.id, client.project.client_id);
+    std::string detail = "{\"scope\":";
+    appendJsonString(detail, consent.scope);
+    detail += '}';
+    auditBrowserEvent(ctx, request, "consent.granted", active.user.id, client.project.client_id,
+                      detail);
     return issueCode(ctx, request, client, loaded.request, active, &loaded.pending, 303);
 }
 
