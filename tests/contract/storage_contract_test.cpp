@@ -1277,6 +1277,26 @@ BOOST_FIXTURE_TEST_CASE(grace_replay_with_the_same_successor, RefreshSetup) {
     BOOST_TEST(moved.status == sdk::RotateStatus::rotated);
 }
 
+BOOST_FIXTURE_TEST_CASE(zero_grace_makes_a_same_second_replay_reuse, RefreshSetup) {
+    FamilyAndToken base = newFamily(project.client_id, user.id, session.id);
+    sdk::RefreshToken next = successorOf(base, kNow);
+    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, next, kNow, 0));
+    auto replay = value(store().refresh().rotate(base.token.token_hash, next, kNow, 0), "replay");
+    BOOST_TEST(replay.status == sdk::RotateStatus::reuse_detected);
+    BOOST_TEST(value(store().refresh().getFamily(base.family.id), "family").revoked_at == kNow);
+}
+
+BOOST_FIXTURE_TEST_CASE(replay_after_the_successor_was_used_is_reuse, RefreshSetup) {
+    FamilyAndToken base = newFamily(project.client_id, user.id, session.id);
+    sdk::RefreshToken next = successorOf(base, kNow);
+    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, next, kNow, 30));
+    REQUIRE_OK(store().refresh().rotate(next.token_hash, successorOf(base, kNow + 1), kNow + 1, 30));
+    // Inside the grace window, but the successor has moved on: the old token leads nowhere.
+    auto replay = value(store().refresh().rotate(base.token.token_hash, next, kNow + 2, 30), "replay");
+    BOOST_TEST(replay.status == sdk::RotateStatus::reuse_detected);
+    BOOST_TEST(value(store().refresh().getFamily(base.family.id), "family").revoked_reason == "reuse");
+}
+
 BOOST_FIXTURE_TEST_CASE(replay_after_grace_is_reuse_and_revokes_the_family, RefreshSetup) {
     FamilyAndToken base = newFamily(project.client_id, user.id, session.id);
     sdk::RefreshToken next = successorOf(base, kNow);

@@ -562,7 +562,10 @@ public:
                 s.refresh_tokens.emplace(next.token_hash, next);
                 result.status = sdk::RotateStatus::rotated;
             }
-        } else if (now - old.rotated_at <= grace && old.successor_hash == successor.token_hash) {
+        } else if (grace > 0 && now - old.rotated_at <= grace &&
+                   old.successor_hash == successor.token_hash &&
+                   s.refresh_tokens.count(successor.token_hash) != 0 &&
+                   s.refresh_tokens.at(successor.token_hash).rotated_at == 0) {
             result.status = sdk::RotateStatus::grace_replay;
         } else {
             family.revoked_at = now;

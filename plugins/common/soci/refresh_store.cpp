@@ -182,9 +182,20 @@ sdk::Result<sdk::RotateResult> RefreshStoreImpl::rotate(const std::string& old_h
                 // Lost a race the row lock should have prevented: treat as reuse below.
                 token.rotated_at = rotated_at;
             }
-            if (token.successor_hash == successor.token_hash && now - token.rotated_at <= grace) {
-                result.status = sdk::RotateStatus::grace_replay;
-                return result;
+            // A duplicate of a rotation that just happened (two tabs, a retried request) gets
+            // the same successor, but only while that successor is unused: once it has been
+            // rotated itself, the old token can no longer lead anywhere.
+            if (grace > 0 && token.successor_hash == successor.token_hash &&
+                now - token.rotated_at <= grace) {
+                sdk::RefreshToken next;
+                Stmt find_next(sql, std::string("SELECT ") + kTokenColumns +
+                                        " FROM refresh_tokens WHERE token_hash = :a");
+                bindToken(find_next, next);
+                find_next.use(successor.token_hash);
+                if (find_next.execute() && next.rotated_at == 0) {
+                    result.status = sdk::RotateStatus::grace_replay;
+                    return result;
+                }
             }
             Stmt revoke(sql,
                         "UPDATE refresh_families SET revoked_at = :a, revoked_reason = :b "

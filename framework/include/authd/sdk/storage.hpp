@@ -260,8 +260,9 @@ public:
     virtual Result<void> createFamily(const RefreshFamily& family, const RefreshToken& first) = 0;
     /// In one transaction: if `old_hash` is live, mark it rotated into `successor` and store
     /// `successor` (rotated). If it was rotated at most `grace` seconds ago into a token with
-    /// the same hash as `successor` (rotated), nothing changes (grace_replay). Any other use of
-    /// a rotated-out token revokes the family with reason "reuse" (reuse_detected).
+    /// the same hash as `successor`, and that successor has not been rotated itself, nothing
+    /// changes (grace_replay); `grace` 0 turns this off. Any other use of a rotated-out token
+    /// revokes the family with reason "reuse" (reuse_detected).
     virtual Result<RotateResult> rotate(const std::string& old_hash, const RefreshToken& successor,
                                         UnixTime now, Seconds grace) = 0;
     virtual Result<std::pair<RefreshToken, RefreshFamily>> find(const std::string& token_hash) = 0;
