@@ -98,8 +98,7 @@ bool validEmail(std::string_view email) {
     for (std::size_t i = 0; i <= domain.size(); ++i) {
         if (i == domain.size() || domain[i] == '.') {
             const std::string_view label = domain.substr(label_start, i - label_start);
-            if (label.empty() || label.size() > 63 || label.front() == '-' ||
-                label.back() == '-') {
+            if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
                 return false;
             }
             label_start = i + 1;
@@ -111,9 +110,9 @@ bool validEmail(std::string_view email) {
 }
 
 bool tokenShaped(std::string_view token) {
-    return token.size() == kTokenChars &&
-           std::all_of(token.begin(), token.end(),
-                       [](char c) { return isAlnum(c) || c == '-' || c == '_'; });
+    return token.size() == kTokenChars && std::all_of(token.begin(), token.end(), [](char c) {
+               return isAlnum(c) || c == '-' || c == '_';
+           });
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
@@ -149,11 +148,21 @@ std::string jsonString(std::string_view text) {
     std::string out = "\"";
     for (char c : text) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20U) {
                 char buffer[8];
@@ -193,9 +202,8 @@ auto guarded(const char* what, F&& body) -> decltype(body()) {
     try {
         return body();
     } catch (const std::exception& e) {
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              std::string("magic_link authenticator: ") + what +
-                                  " threw: " + e.what());
+        return sdk::makeError(sdk::ErrorCode::internal, std::string("magic_link authenticator: ") +
+                                                            what + " threw: " + e.what());
     } catch (...) {
         return sdk::makeError(sdk::ErrorCode::internal,
                               std::string("magic_link authenticator: ") + what + " threw");
@@ -237,17 +245,22 @@ std::string mailHtml(const std::string& subject, const std::string& project,
     html += "<h1 style=\"margin:0 0 16px;font-size:20px;line-height:1.3;\">Sign in to " + p +
             "</h1>\r\n";
     html += "<p style=\"margin:0 0 24px;font-size:16px;line-height:1.5;\">Someone asked to sign "
-            "in to " + p + " with this email address. Use the button to sign in.</p>\r\n";
+            "in to " +
+            p + " with this email address. Use the button to sign in.</p>\r\n";
     html += "<p style=\"margin:0 0 24px;\"><a href=\"" + href +
             "\" style=\"display:inline-block;padding:12px 20px;background:#1746c2;"
             "color:#ffffff;text-decoration:none;border-radius:6px;font-weight:600;\">"
             "Sign in</a></p>\r\n";
-    html += "<p style=\"" + small + "\">The link works once, only in the browser where you asked "
-            "for it, and expires in " + sdk::escapeHtml(lifetime) + ".</p>\r\n";
-    html += "<p style=\"" + small + "\">If the button does not work, copy this address into "
-            "that browser:<br>\r\n<span style=\"word-break:break-all;\">" + href +
-            "</span></p>\r\n";
-    html += "<p style=\"" + small + "margin-bottom:0;\">If you did not ask for it, ignore this "
+    html += "<p style=\"" + small +
+            "\">The link works once, only in the browser where you asked "
+            "for it, and expires in " +
+            sdk::escapeHtml(lifetime) + ".</p>\r\n";
+    html += "<p style=\"" + small +
+            "\">If the button does not work, copy this address into "
+            "that browser:<br>\r\n<span style=\"word-break:break-all;\">" +
+            href + "</span></p>\r\n";
+    html += "<p style=\"" + small +
+            "margin-bottom:0;\">If you did not ask for it, ignore this "
             "email: nobody can sign in without the link.</p>\r\n";
     html += "</td></tr></table>\r\n</td></tr></table>\r\n</body>\r\n</html>\r\n";
     return html;
@@ -293,7 +306,9 @@ MagicLinkAuthenticator::MagicLinkAuthenticator(std::string instance_id, MagicLin
                                                sdk::HostContext& host)
     : instance_id_(std::move(instance_id)), config_(std::move(config)), host_(host) {}
 
-std::string MagicLinkAuthenticator::displayName() const { return config_.label; }
+std::string MagicLinkAuthenticator::displayName() const {
+    return config_.label;
+}
 
 std::string MagicLinkAuthenticator::emailKey(const std::string& normalized_email) const {
     // Hashed so that the counter table holds no email addresses.
@@ -327,7 +342,8 @@ void MagicLinkAuthenticator::audit(const sdk::LoginStep& step, const std::string
     if (auto appended = host_.storage().audit().append(event); !appended) {
         host_.logger().log(sdk::LogLevel::error, "magic_link.audit_failed",
                            appended.error().message,
-                           {{"authenticator", instance_id_}, {"type", type},
+                           {{"authenticator", instance_id_},
+                            {"type", type},
                             {"code", sdk::errorCodeName(appended.error().code)}});
     }
 }
@@ -524,11 +540,11 @@ sdk::Result<sdk::Verdict> MagicLinkAuthenticator::submitImpl(const sdk::LoginSte
     if (!record.user_id.empty()) {
         fields.emplace_back("user_id", record.user_id);
     }
-    host_.logger().log(sdk::LogLevel::info, "magic_link.link_requested",
-                       "sign-in link requested", fields);
+    host_.logger().log(sdk::LogLevel::info, "magic_link.link_requested", "sign-in link requested",
+                       fields);
     audit(step, "signin.link_requested", record.user_id,
-          jsonObject({{"authenticator", jsonString(instance_id_)},
-                      {"account", jsonString(account)}}));
+          jsonObject(
+              {{"authenticator", jsonString(instance_id_)}, {"account", jsonString(account)}}));
 
     sdk::Verdict verdict;
     verdict.kind = sdk::Verdict::Kind::page;
@@ -670,10 +686,10 @@ sdk::Result<sdk::Verdict> MagicLinkAuthenticator::callbackImpl(const sdk::LoginS
     }
     const std::string token = step.request.query.get("token");
     if (!tokenShaped(token)) {
-        host_.logger().log(sdk::LogLevel::info, "magic_link.link_malformed",
-                           "a sign-in link without a well-formed token was followed",
-                           {{"authenticator", instance_id_},
-                            {"client_address", step.request.client_address}});
+        host_.logger().log(
+            sdk::LogLevel::info, "magic_link.link_malformed",
+            "a sign-in link without a well-formed token was followed",
+            {{"authenticator", instance_id_}, {"client_address", step.request.client_address}});
         return unusableLink(step, kDamaged);
     }
     sdk::PluginDataStore& data = host_.storage().pluginData();
@@ -684,10 +700,10 @@ sdk::Result<sdk::Verdict> MagicLinkAuthenticator::callbackImpl(const sdk::LoginS
         if (!gone(found.error())) {
             return withContext(found.error(), "reading a sign-in link");
         }
-        host_.logger().log(sdk::LogLevel::info, "magic_link.link_unusable",
-                           "an expired, used or unknown sign-in link was followed",
-                           {{"authenticator", instance_id_},
-                            {"client_address", step.request.client_address}});
+        host_.logger().log(
+            sdk::LogLevel::info, "magic_link.link_unusable",
+            "an expired, used or unknown sign-in link was followed",
+            {{"authenticator", instance_id_}, {"client_address", step.request.client_address}});
         return unusableLink(step, kExpiredOrUsed);
     }
     auto record = decodeLinkRecord(found->value);
@@ -695,18 +711,18 @@ sdk::Result<sdk::Verdict> MagicLinkAuthenticator::callbackImpl(const sdk::LoginS
         host_.logger().log(sdk::LogLevel::error, "magic_link.record_invalid",
                            "a stored sign-in link record cannot be read",
                            {{"authenticator", instance_id_}});
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              "magic_link " + instance_id_ + ": a stored link record is unreadable");
+        return sdk::makeError(sdk::ErrorCode::internal, "magic_link " + instance_id_ +
+                                                            ": a stored link record is unreadable");
     }
 
     // The link names its pending authorization, and this browser does not hold it: leave the
     // link unused for the browser that asked for it, and let the host say why.
     const std::string named = step.request.query.get("req");
     if (!named.empty() && named == record->pending_id && step.pending_id != record->pending_id) {
-        host_.logger().log(sdk::LogLevel::info, "magic_link.other_browser",
-                           "a sign-in link was opened outside the browser that asked for it",
-                           {{"authenticator", instance_id_},
-                            {"client_address", step.request.client_address}});
+        host_.logger().log(
+            sdk::LogLevel::info, "magic_link.other_browser",
+            "a sign-in link was opened outside the browser that asked for it",
+            {{"authenticator", instance_id_}, {"client_address", step.request.client_address}});
         sdk::Verdict verdict = sdk::Verdict::failed(kOtherBrowser);
         verdict.pending_id = record->pending_id;
         return verdict;
@@ -718,10 +734,10 @@ sdk::Result<sdk::Verdict> MagicLinkAuthenticator::callbackImpl(const sdk::LoginS
         if (!gone(taken.error())) {
             return withContext(taken.error(), "using a sign-in link");
         }
-        host_.logger().log(sdk::LogLevel::info, "magic_link.link_unusable",
-                           "a sign-in link was used by another request first",
-                           {{"authenticator", instance_id_},
-                            {"client_address", step.request.client_address}});
+        host_.logger().log(
+            sdk::LogLevel::info, "magic_link.link_unusable",
+            "a sign-in link was used by another request first",
+            {{"authenticator", instance_id_}, {"client_address", step.request.client_address}});
         return unusableLink(step, kExpiredOrUsed);
     }
 
@@ -756,8 +772,7 @@ sdk::Result<void> MagicLinkAuthenticator::clearLockoutImpl(const std::string& us
         !reset) {
         return withContext(reset.error(), "lifting the link request limit of user " + user_id);
     }
-    host_.logger().log(sdk::LogLevel::info, "magic_link.limit_cleared",
-                       "link request limit lifted",
+    host_.logger().log(sdk::LogLevel::info, "magic_link.limit_cleared", "link request limit lifted",
                        {{"authenticator", instance_id_}, {"user_id", user_id}});
     return sdk::ok();
 }

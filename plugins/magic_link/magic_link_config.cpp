@@ -72,8 +72,7 @@ sdk::Result<MagicLinkConfig> parseMagicLinkConfig(const sdk::ConfigNode& node) {
                    return static_cast<unsigned char>(c) < 0x20U || c == '\x7f';
                })) {
         // A line break in a header is how header injection starts.
-        errors.push_back(node.where("subject") +
-                         ": must be one line without control characters");
+        errors.push_back(node.where("subject") + ": must be one line without control characters");
     }
     config.ttl = node.getDuration("ttl", config.ttl);
     config.create_accounts = node.getBool("create_accounts", config.create_accounts);
@@ -82,8 +81,7 @@ sdk::Result<MagicLinkConfig> parseMagicLinkConfig(const sdk::ConfigNode& node) {
     config.limit_window = node.getDuration("limit_window", config.limit_window);
     checkRange(node, "ttl", config.ttl, kMinTtl, kMaxTtl, "s", errors);
     checkRange(node, "per_email_limit", config.per_email_limit, 1, kMaxPerEmail, "", errors);
-    checkRange(node, "per_address_limit", config.per_address_limit, 1, kMaxPerAddress, "",
-               errors);
+    checkRange(node, "per_address_limit", config.per_address_limit, 1, kMaxPerAddress, "", errors);
     checkRange(node, "limit_window", config.limit_window, kMinWindow, kMaxWindow, "s", errors);
 
     if (!errors.empty()) {

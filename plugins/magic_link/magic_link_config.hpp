@@ -14,10 +14,10 @@ namespace authd::plugins::magic_link {
 struct MagicLinkConfig {
     std::string label = "Email link";
     std::string subject = "Your sign-in link";
-    sdk::Seconds ttl = 15 * 60;          ///< how long a link works
-    bool create_accounts = false;        ///< an unknown email gets an account on first use
-    std::int64_t per_email_limit = 5;    ///< links per email address per limit_window
-    std::int64_t per_address_limit = 20; ///< link requests per client address per limit_window
+    sdk::Seconds ttl = 15 * 60;           ///< how long a link works
+    bool create_accounts = false;         ///< an unknown email gets an account on first use
+    std::int64_t per_email_limit = 5;     ///< links per email address per limit_window
+    std::int64_t per_address_limit = 20;  ///< link requests per client address per limit_window
     sdk::Seconds limit_window = 15 * 60;
 };
 

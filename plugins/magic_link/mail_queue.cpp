@@ -87,8 +87,7 @@ void MailQueue::send(const Job& job) {
                                fields);
             return;
         }
-        std::vector<std::pair<std::string, std::string>> fields = {
-            {"authenticator", instance_id_}};
+        std::vector<std::pair<std::string, std::string>> fields = {{"authenticator", instance_id_}};
         if (!job.user_id.empty()) {
             fields.emplace_back("user_id", job.user_id);
         }

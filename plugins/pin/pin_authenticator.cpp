@@ -80,11 +80,21 @@ std::string jsonString(std::string_view text) {
     std::string out = "\"";
     for (char c : text) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20U) {
                 char buffer[8];
@@ -191,8 +201,8 @@ sdk::Result<sdk::AuthenticatorPtr> PinAuthenticator::create(const sdk::InstanceS
             return withContext(dummy_hash.error(),
                                "pin authenticator " + spec.id + ": hashing the dummy PIN");
         }
-        return sdk::AuthenticatorPtr(new PinAuthenticator(
-            spec.id, std::move(config).value(), host, std::move(dummy_hash).value()));
+        return sdk::AuthenticatorPtr(new PinAuthenticator(spec.id, std::move(config).value(), host,
+                                                          std::move(dummy_hash).value()));
     });
 }
 
@@ -201,7 +211,9 @@ PinAuthenticator::PinAuthenticator(std::string instance_id, PinConfig config,
     : instance_id_(std::move(instance_id)), config_(std::move(config)), host_(host),
       dummy_hash_(std::move(dummy_hash)) {}
 
-std::string PinAuthenticator::displayName() const { return config_.label; }
+std::string PinAuthenticator::displayName() const {
+    return config_.label;
+}
 
 std::string PinAuthenticator::accountKey(const std::string& normalized_email) const {
     // Hashed so that the counter table holds no email addresses.
@@ -256,8 +268,8 @@ sdk::Result<sdk::Page> PinAuthenticator::renderImpl(const sdk::LoginStep& step) 
         html += " autofocus";  // the email is filled in: the PIN is what is left to type
     }
     html += ">\n";
-    html += "<p class=\"muted\" id=\"" + id + "-pin-hint\">Your " +
-            std::to_string(config_.digits) + "-digit PIN.</p>\n";
+    html += "<p class=\"muted\" id=\"" + id + "-pin-hint\">Your " + std::to_string(config_.digits) +
+            "-digit PIN.</p>\n";
     html += "</div>\n";
     html += "<div class=\"actions\">\n";
     html += "<button type=\"submit\" class=\"button primary\">Sign in</button>\n";
@@ -310,7 +322,8 @@ void PinAuthenticator::audit(const sdk::LoginStep& step, const std::string& type
     if (auto appended = host_.storage().audit().append(event); !appended) {
         // The sign-in answer does not depend on the audit trail; the operator sees the gap.
         host_.logger().log(sdk::LogLevel::error, "pin.audit_failed", appended.error().message,
-                           {{"authenticator", instance_id_}, {"type", type},
+                           {{"authenticator", instance_id_},
+                            {"type", type},
                             {"code", sdk::errorCodeName(appended.error().code)}});
     }
 }
@@ -340,10 +353,10 @@ sdk::Result<sdk::Verdict> PinAuthenticator::submitImpl(const sdk::LoginStep& ste
         return held.error();
     }
     if (!held->empty()) {
-        host_.logger().log(sdk::LogLevel::info, "pin.locked_attempt",
-                           "PIN sign-in refused: the account or address is locked",
-                           {{"authenticator", instance_id_},
-                            {"client_address", step.request.client_address}});
+        host_.logger().log(
+            sdk::LogLevel::info, "pin.locked_attempt",
+            "PIN sign-in refused: the account or address is locked",
+            {{"authenticator", instance_id_}, {"client_address", step.request.client_address}});
         return sdk::Verdict::failed(*held);
     }
 

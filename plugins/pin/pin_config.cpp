@@ -32,8 +32,8 @@ void checkRange(const sdk::ConfigNode& node, const std::string& key, std::int64_
 void describePinConfig(sdk::ConfigSchema& schema) {
     schema.add("label", sdk::ConfigType::string, false, "PIN",
                "the method's name on the login page");
-    auto& digits = schema.add("digits", sdk::ConfigType::integer, false, "6",
-                              "how many digits a new PIN has");
+    auto& digits =
+        schema.add("digits", sdk::ConfigType::integer, false, "6", "how many digits a new PIN has");
     digits.min = kMinDigits;
     digits.max = kMaxDigits;
     auto& max_attempts = schema.add("max_attempts", sdk::ConfigType::integer, false, "5",
@@ -75,8 +75,8 @@ sdk::Result<PinConfig> parsePinConfig(const sdk::ConfigNode& node) {
     checkRange(node, "lockout", config.lockout, 0, kMaxLockout, "s", errors);
     checkRange(node, "address_max_attempts", config.address_max_attempts, 1,
                kAddressAttemptsCeiling, "", errors);
-    checkRange(node, "address_window", config.address_window, kMinAddressWindow,
-               kMaxAddressWindow, "s", errors);
+    checkRange(node, "address_window", config.address_window, kMinAddressWindow, kMaxAddressWindow,
+               "s", errors);
     if (!errors.empty()) {
         std::string message;
         for (const std::string& error : errors) {

@@ -13,9 +13,9 @@ namespace authd::plugins::pin {
 /// The PIN authenticator's settings, parsed from its validated `config:` map.
 struct PinConfig {
     std::string label = "PIN";
-    std::int64_t digits = 6;        ///< length of a new PIN
-    std::int64_t max_attempts = 5;  ///< consecutive failures that lock an account
-    sdk::Seconds lockout = 15 * 60; ///< 0 = until an administrator lifts it
+    std::int64_t digits = 6;                 ///< length of a new PIN
+    std::int64_t max_attempts = 5;           ///< consecutive failures that lock an account
+    sdk::Seconds lockout = 15 * 60;          ///< 0 = until an administrator lifts it
     std::int64_t address_max_attempts = 50;  ///< failures per `address_window` that lock an address
     sdk::Seconds address_window = 60 * 60;
     /// Per-account policy (key: instance id, "acct", SHA-256 of the email): no delays, a hard

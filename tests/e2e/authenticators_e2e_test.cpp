@@ -263,12 +263,11 @@ std::string formAction(const std::string& html) {
 
 /// Starts an authorization and opens the form of `method`; returns the form page.
 HttpResult openMethod(Browser& browser, const Project& project, const std::string& method) {
-    const std::string target =
-        "/oauth/authorize?" + formBody({{"client_id", project.client_id},
-                                        {"redirect_uri", kRedirect},
-                                        {"response_type", "code"},
-                                        {"scope", "openid email"},
-                                        {"state", "st-" + method}});
+    const std::string target = "/oauth/authorize?" + formBody({{"client_id", project.client_id},
+                                                               {"redirect_uri", kRedirect},
+                                                               {"response_type", "code"},
+                                                               {"scope", "openid email"},
+                                                               {"state", "st-" + method}});
     const HttpResult start = browser.get(target);
     BOOST_TEST_REQUIRE(Browser::isRedirect(start.status), start.status << " " << start.body);
     const std::string location = start.header("Location");
@@ -370,7 +369,8 @@ std::string newMail(const std::set<std::string>& before) {
 }
 
 std::string linkIn(const std::string& mail) {
-    const std::regex pattern(R"(http://127\.0\.0\.1:[0-9]+/login/email-link/verify\?token=[A-Za-z0-9_-]{43}&req=[A-Za-z0-9._~%-]+)");
+    const std::regex pattern(
+        R"(http://127\.0\.0\.1:[0-9]+/login/email-link/verify\?token=[A-Za-z0-9_-]{43}&req=[A-Za-z0-9._~%-]+)");
     std::smatch match;
     BOOST_TEST_REQUIRE(std::regex_search(mail, match, pattern), mail);
     return match[0].str();
@@ -431,8 +431,9 @@ BOOST_AUTO_TEST_CASE(a_wrong_pin_shows_the_form_again_and_the_third_locks_the_ac
     page = submitForm(browser, page, {{"email", email}, {"pin", "111113"}});
     BOOST_TEST(contains(page.body, "1 attempt left"), page.body);
     page = submitForm(browser, page, {{"email", email}, {"pin", "111114"}});
-    BOOST_TEST(contains(page.body, "PIN sign-in to this account is locked. Try again in 15 minutes."),
-               page.body);
+    BOOST_TEST(
+        contains(page.body, "PIN sign-in to this account is locked. Try again in 15 minutes."),
+        page.body);
     // The right PIN, even from a fresh browser, is refused now.
     Browser other;
     const HttpResult fresh = openMethod(other, project, "pin");
@@ -444,7 +445,8 @@ BOOST_AUTO_TEST_CASE(a_wrong_pin_shows_the_form_again_and_the_third_locks_the_ac
     for (const std::string wrong : {"111112", "111113", "111114"}) {
         ghost = submitForm(other, ghost, {{"email", "ghost-" + email}, {"pin", wrong}});
     }
-    BOOST_TEST(contains(ghost.body, "PIN sign-in to this account is locked. Try again in 15 minutes."));
+    BOOST_TEST(
+        contains(ghost.body, "PIN sign-in to this account is locked. Try again in 15 minutes."));
     (void)user_id;
 }
 
@@ -495,8 +497,9 @@ BOOST_AUTO_TEST_CASE(an_emailed_link_signs_in_once_in_the_browser_that_asked) {
 
     const HttpResult reused = browser.get(link);
     BOOST_TEST(reused.status == 400, reused.body);
-    BOOST_TEST(contains(reused.body, "This link has expired or was already used. Request a new one."),
-               reused.body);
+    BOOST_TEST(
+        contains(reused.body, "This link has expired or was already used. Request a new one."),
+        reused.body);
     BOOST_TEST(contains(reused.body, "role=\"alert\""));
 }
 
@@ -505,22 +508,23 @@ BOOST_AUTO_TEST_CASE(an_unknown_address_gets_the_same_page_and_no_mail) {
     const auto [user_id, email] = server().createUser();
     Browser browser;
     const auto before = outboxFiles();
-    const HttpResult known = submitForm(browser, openMethod(browser, project, "email-link"),
-                                        {{"email", email}});
+    const HttpResult known =
+        submitForm(browser, openMethod(browser, project, "email-link"), {{"email", email}});
     const std::string mail = newMail(before);
     const auto after_known = outboxFiles();
     const HttpResult unknown = submitForm(browser, openMethod(browser, project, "email-link"),
                                           {{"email", "nobody-" + email}});
     BOOST_TEST(known.status == unknown.status);
     const auto strip = [](std::string body, const std::string& address) {
-        const std::regex variable("(" + std::regex_replace(address, std::regex(R"([.+])"), R"(\$&)") +
+        const std::regex variable("(" +
+                                  std::regex_replace(address, std::regex(R"([.+])"), R"(\$&)") +
                                   R"()|req=[A-Za-z0-9._~%-]+|value="[^"]*")");
         return std::regex_replace(body, variable, "X");
     };
     BOOST_TEST(strip(known.body, email) == strip(unknown.body, "nobody-" + email));
     // The plugin sends from its own threads: give a mail that should not exist time to appear.
-    const HttpResult marker = submitForm(browser, openMethod(browser, project, "email-link"),
-                                         {{"email", email}});
+    const HttpResult marker =
+        submitForm(browser, openMethod(browser, project, "email-link"), {{"email", email}});
     BOOST_TEST(marker.status == 200);
     const std::string next = newMail(after_known);
     BOOST_TEST(contains(next, "To: " + email), next);

@@ -98,9 +98,15 @@ std::vector<Link> linksIn(const std::string& text) {
     return links;
 }
 
-bool isSuccess(const sdk::Verdict& v) { return v.kind == sdk::Verdict::Kind::success; }
-bool isFailure(const sdk::Verdict& v) { return v.kind == sdk::Verdict::Kind::failure; }
-bool isPage(const sdk::Verdict& v) { return v.kind == sdk::Verdict::Kind::page; }
+bool isSuccess(const sdk::Verdict& v) {
+    return v.kind == sdk::Verdict::Kind::success;
+}
+bool isFailure(const sdk::Verdict& v) {
+    return v.kind == sdk::Verdict::Kind::failure;
+}
+bool isPage(const sdk::Verdict& v) {
+    return v.kind == sdk::Verdict::Kind::page;
+}
 
 struct Fixture {
     FakeHost host;
@@ -304,7 +310,8 @@ BOOST_FIXTURE_TEST_CASE(renders_a_labelled_email_field_in_a_post_form, Fixture) 
     BOOST_TEST_REQUIRE(page.has_value());
     const std::string& html = page->body_html;
     BOOST_TEST(page->status == 200);
-    BOOST_TEST(contains(html, "<form class=\"login-form\" method=\"post\" action=\"/login/email-link\">"));
+    BOOST_TEST(
+        contains(html, "<form class=\"login-form\" method=\"post\" action=\"/login/email-link\">"));
     BOOST_TEST(contains(html, step().hidden_fields_html));
     BOOST_TEST(contains(html, "<label for=\"authd-email-link-email\">Email</label>"));
     BOOST_TEST(contains(html, "<input id=\"authd-email-link-email\" name=\"email\" type=\"email\" "
@@ -367,7 +374,8 @@ BOOST_FIXTURE_TEST_CASE(emails_a_link_whose_token_is_stored_only_as_its_hash, Fi
     BOOST_TEST(contains(mail[0].text_body, "Sign in to Demo"));
     BOOST_TEST(contains(mail[0].text_body, "expires in 15 minutes"));
     // The HTML part carries the same link, escaped, in the product's inline-styled look.
-    BOOST_TEST(contains(mail[0].html_body, "<a href=\"" + replaceAll(link.url, "&", "&amp;") + "\""));
+    BOOST_TEST(
+        contains(mail[0].html_body, "<a href=\"" + replaceAll(link.url, "&", "&amp;") + "\""));
     BOOST_TEST(contains(mail[0].html_body, "background:#1746c2"));
     BOOST_TEST(contains(mail[0].html_body, "Sign in to Demo"));
 
@@ -386,7 +394,8 @@ BOOST_FIXTURE_TEST_CASE(emails_a_link_whose_token_is_stored_only_as_its_hash, Fi
     BOOST_TEST(host.recordingLogger().hasEvent("magic_link.mail_sent"));
 }
 
-BOOST_FIXTURE_TEST_CASE(every_request_gets_a_fresh_token_and_ttl_and_subject_follow_config, Fixture) {
+BOOST_FIXTURE_TEST_CASE(every_request_gets_a_fresh_token_and_ttl_and_subject_follow_config,
+                        Fixture) {
     config.set("ttl", "2h").set("subject", "Sign in to Acme");
     make();
     BOOST_TEST_REQUIRE(host.addUser("alice@example.com").has_value());
@@ -427,7 +436,9 @@ BOOST_FIXTURE_TEST_CASE(refuses_empty_and_invalid_addresses_without_counting_the
           "alice@example.com\r\nBcc: everyone@example.com", "<alice@example.com>",
           "Alice <alice@example.com>", ".alice@example.com", "alice.@example.com",
           "al..ice@example.com", "alice@-example.com", "alice@example..com", "\"a\"@example.com",
-          "alice@exa_mple.com", "al\xC3\xAF" "ce@example.com"}) {
+          "alice@exa_mple.com",
+          "al\xC3\xAF"
+          "ce@example.com"}) {
         const sdk::Verdict v = request(bad);
         BOOST_TEST(isFailure(v), bad);
         BOOST_TEST(v.message == "Enter a valid email address, such as name@example.com.", bad);
@@ -755,7 +766,8 @@ BOOST_FIXTURE_TEST_CASE(two_first_links_for_one_address_share_one_account, Fixtu
     BOOST_TEST(contains(b.audit_detail, "\"account_created\":false"));
 }
 
-BOOST_FIXTURE_TEST_CASE(a_new_account_link_is_refused_after_create_accounts_is_turned_off, Fixture) {
+BOOST_FIXTURE_TEST_CASE(a_new_account_link_is_refused_after_create_accounts_is_turned_off,
+                        Fixture) {
     config.set("create_accounts", "true");
     make();
     const Link link = linkFor("new@example.com");

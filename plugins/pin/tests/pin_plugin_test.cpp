@@ -43,8 +43,7 @@ const std::string kPin = "402917";
 /// loaded for the whole run, as the host's registry does.
 const sdk::PluginManifest& manifest() {
     static const std::function<sdk::ManifestFunction> entry =
-        boost::dll::import_alias<sdk::ManifestFunction>(AUTHD_PIN_PLUGIN_PATH,
-                                                        AUTHD_PLUGIN_SYMBOL);
+        boost::dll::import_alias<sdk::ManifestFunction>(AUTHD_PIN_PLUGIN_PATH, AUTHD_PLUGIN_SYMBOL);
     static const sdk::PluginManifest* loaded = entry();
     BOOST_TEST_REQUIRE(loaded != nullptr);
     return *loaded;
@@ -150,8 +149,12 @@ struct Fixture {
     }
 };
 
-bool isSuccess(const sdk::Verdict& v) { return v.kind == sdk::Verdict::Kind::success; }
-bool isFailure(const sdk::Verdict& v) { return v.kind == sdk::Verdict::Kind::failure; }
+bool isSuccess(const sdk::Verdict& v) {
+    return v.kind == sdk::Verdict::Kind::success;
+}
+bool isFailure(const sdk::Verdict& v) {
+    return v.kind == sdk::Verdict::Kind::failure;
+}
 
 }  // namespace
 
@@ -202,9 +205,12 @@ BOOST_AUTO_TEST_CASE(schema_declares_documented_keys_defaults_and_ranges) {
 }
 
 BOOST_AUTO_TEST_CASE(schema_refuses_out_of_range_values) {
-    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
-             {"digits", "3"}, {"digits", "13"}, {"max_attempts", "0"}, {"max_attempts", "101"},
-             {"address_window", "30s"}}) {
+    for (const auto& [key, value] :
+         std::vector<std::pair<std::string, std::string>>{{"digits", "3"},
+                                                          {"digits", "13"},
+                                                          {"max_attempts", "0"},
+                                                          {"max_attempts", "101"},
+                                                          {"address_window", "30s"}}) {
         FakeConfigNode config(schemaKeys(), "authenticators[1].config");
         config.set(key, value);
         const auto errors = config.validate();
@@ -260,7 +266,8 @@ BOOST_FIXTURE_TEST_CASE(renders_labelled_email_and_numeric_pin_fields, Fixture) 
                               "inputmode=\"numeric\" pattern=\"[0-9]*\" maxlength=\"12\" "
                               "autocomplete=\"current-password\" "
                               "aria-describedby=\"authd-pin-pin-hint\" required>"));
-    BOOST_TEST(contains(html, "<p class=\"muted\" id=\"authd-pin-pin-hint\">Your 6-digit PIN.</p>"));
+    BOOST_TEST(
+        contains(html, "<p class=\"muted\" id=\"authd-pin-pin-hint\">Your 6-digit PIN.</p>"));
     BOOST_TEST(contains(html, "<div class=\"field\">"));
     BOOST_TEST(contains(html, "<div class=\"actions\">"));
     BOOST_TEST(contains(html, "<button type=\"submit\" class=\"button primary\">Sign in</button>"));
@@ -279,7 +286,8 @@ BOOST_FIXTURE_TEST_CASE(hint_follows_digits_and_login_hint_moves_focus, Fixture)
     BOOST_TEST_REQUIRE(page.has_value());
     BOOST_TEST(contains(page->body_html, "Your 8-digit PIN."));
     BOOST_TEST(contains(page->body_html, "value=\"alice@example.com\">"));
-    BOOST_TEST(contains(page->body_html, "aria-describedby=\"authd-pin-pin-hint\" required autofocus>"));
+    BOOST_TEST(
+        contains(page->body_html, "aria-describedby=\"authd-pin-pin-hint\" required autofocus>"));
 }
 
 BOOST_FIXTURE_TEST_CASE(escapes_hint_error_action_and_instance_id, Fixture) {
@@ -375,7 +383,8 @@ BOOST_FIXTURE_TEST_CASE(refuses_empty_and_impossible_input_without_counting_it, 
     BOOST_TEST(empty->message == kEnterBoth);
     BOOST_TEST(submit("alice@example.com", "40291a").message == kDigitsOnly);
     BOOST_TEST(submit("alice@example.com", "4029-17").message == kDigitsOnly);
-    BOOST_TEST(submit("alice@example.com", "\xD9\xA4\xD9\xA0").message == kDigitsOnly);  // Arabic-Indic
+    BOOST_TEST(submit("alice@example.com", "\xD9\xA4\xD9\xA0").message ==
+               kDigitsOnly);  // Arabic-Indic
     BOOST_TEST(submit("alice@example.com", "123").message == kIncorrect);
     BOOST_TEST(submit("alice@example.com", std::string(13, '7')).message == kIncorrect);
     BOOST_TEST(submit(std::string(400, 'a') + "@example.com", kPin).message == kIncorrect);
