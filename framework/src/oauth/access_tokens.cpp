@@ -2,6 +2,7 @@
 #include "oauth/access_tokens.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "oauth/provider.hpp"
 #include "oauth/state_cache.hpp"
@@ -33,11 +34,12 @@ bool looksLikeJwt(std::string_view token) noexcept {
     return std::count(token.begin(), token.end(), '.') == 2;
 }
 
-std::variant<VerifiedAccessToken, OAuthError> verifyAccessToken(ProviderContext& ctx,
-                                                                std::string_view token) {
-    if (token.empty()) {
-        return invalidToken("the access token is empty");
-    }
+namespace {
+
+using ClaimsOutcome = std::variant<std::shared_ptr<const AccessTokenClaims>, OAuthError>;
+
+// The JWS and claim checks: what a token says, once its signature and claims hold.
+ClaimsOutcome verifyClaims(ProviderContext& ctx, std::string_view token, sdk::UnixTime now) {
     // Which project's key verifies it is written inside the token; nothing read here is
     // trusted until the signature checked out with that project's key.
     auto unverified = tokens::decodeUnverified(token);
@@ -56,25 +58,26 @@ std::variant<VerifiedAccessToken, OAuthError> verifyAccessToken(ProviderContext&
         return serverError("the client could not be loaded");
     }
     ClientPtr client = std::move(*found);
-    const sdk::UnixTime now = ctx.now();
 
     const auto alg = tokens::parseAlg(unverified->alg);
     if (!alg) {
         return invalidToken("the access token's alg is not accepted");
     }
-    sdk::Result<tokens::VerifiedJws> verified =
-        sdk::makeError(sdk::ErrorCode::denied, "no key");
+    sdk::UnixTime key_valid_until = std::numeric_limits<sdk::UnixTime>::max();
+    sdk::Result<tokens::VerifiedJws> verified = sdk::makeError(sdk::ErrorCode::denied, "no key");
     if (*alg == tokens::Alg::hs256) {
         const std::string& configured = client->project.access_token_alg;
         if ((!configured.empty() && configured != "HS256") || !client->access_key) {
             return invalidToken("the access token's alg is not this client's");
         }
-        tokens::KeySet keys;
-        keys.add(*client->access_key);
-        if (client->previous_access_key && client->project.previous_signing_key_until > now) {
-            keys.add(*client->previous_access_key);
+        verified = tokens::verify(token, tokens::KeySet({*client->access_key}), {tokens::Alg::hs256});
+        // During a signing-key rotation's grace, tokens signed with the old key still verify.
+        if (!verified && client->previous_access_key &&
+            client->project.previous_signing_key_until > now) {
+            verified = tokens::verify(token, tokens::KeySet({*client->previous_access_key}),
+                                      {tokens::Alg::hs256});
+            key_valid_until = client->project.previous_signing_key_until;
         }
-        verified = tokens::verify(token, keys, {tokens::Alg::hs256});
     } else {
         if (client->project.access_token_alg != tokens::algName(*alg) ||
             unverified->typ != "at+jwt") {
@@ -101,19 +104,50 @@ std::variant<VerifiedAccessToken, OAuthError> verifyAccessToken(ProviderContext&
         return invalidToken("the access token's client_id does not match its audience");
     }
 
-    VerifiedAccessToken out;
-    out.client = std::move(client);
-    out.claims = verified->claims;
-    out.subject = tokens::stringMember(claims, "sub").value_or("");
-    out.scope = tokens::stringMember(claims, "scope").value_or("");
-    out.jti = tokens::stringMember(claims, "jti").value_or("");
-    out.session_id = tokens::stringMember(claims, "sid").value_or("");
-    out.family_id = tokens::stringMember(claims, "fid").value_or("");
-    out.issued_at = tokens::integerMember(claims, "iat").value_or(0);
-    out.expires_at = tokens::integerMember(claims, "exp").value_or(0);
-    if (out.subject.empty()) {
+    auto out = std::make_shared<AccessTokenClaims>();
+    out->client = std::move(client);
+    out->subject = tokens::stringMember(claims, "sub").value_or("");
+    out->scope = tokens::stringMember(claims, "scope").value_or("");
+    out->jti = tokens::stringMember(claims, "jti").value_or("");
+    out->session_id = tokens::stringMember(claims, "sid").value_or("");
+    out->family_id = tokens::stringMember(claims, "fid").value_or("");
+    out->issued_at = tokens::integerMember(claims, "iat").value_or(0);
+    out->expires_at = tokens::integerMember(claims, "exp").value_or(0);
+    out->valid_until = std::min(out->expires_at, key_valid_until);
+    if (out->subject.empty()) {
         return invalidToken("the access token has no subject");
     }
+    return std::shared_ptr<const AccessTokenClaims>(std::move(out));
+}
+
+}  // namespace
+
+std::variant<VerifiedAccessToken, OAuthError> verifyAccessToken(ProviderContext& ctx,
+                                                                std::string_view token) {
+    if (token.empty()) {
+        return invalidToken("the access token is empty");
+    }
+    const sdk::UnixTime now = ctx.now();
+    const std::string key(token);
+    std::shared_ptr<const AccessTokenClaims> known = ctx.state->verifiedToken(key);
+    if (known) {
+        // Only while the project is unchanged: the registry's snapshot is replaced whenever
+        // the project is reloaded (a rotated key, another alg, a deleted project).
+        auto current = ctx.clients.find(known->client->project.client_id);
+        if (!current || *current != known->client || now >= known->valid_until) {
+            known.reset();
+        }
+    }
+    if (!known) {
+        auto verified = verifyClaims(ctx, token, now);
+        if (auto* error = std::get_if<OAuthError>(&verified)) {
+            return std::move(*error);
+        }
+        known = std::move(std::get<std::shared_ptr<const AccessTokenClaims>>(verified));
+        ctx.state->rememberToken(key, known);
+    }
+    VerifiedAccessToken out;
+    static_cast<AccessTokenClaims&>(out) = *known;
 
     if (out.subject != out.client->project.client_id) {
         auto user = ctx.state->user(out.subject);

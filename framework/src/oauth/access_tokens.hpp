@@ -6,8 +6,6 @@
 #include <string_view>
 #include <variant>
 
-#include <Poco/JSON/Object.h>
-
 #include "authd/sdk/storage.hpp"
 #include "oauth/clients.hpp"
 #include "oauth/errors.hpp"
@@ -16,10 +14,11 @@ namespace authd::oauth {
 
 struct ProviderContext;
 
-/// An access token that verified and is still backed by live state.
-struct VerifiedAccessToken {
+/// What a verified access token says. Cached per token (StateCache) so that a token presented
+/// again skips the JWS work; the cache entry is only used while `client` is still the
+/// registry's current snapshot of the project (a rotated key or changed project drops it).
+struct AccessTokenClaims {
     ClientPtr client;
-    Poco::JSON::Object::Ptr claims;
     std::string subject;
     std::string scope;
     std::string jti;
@@ -27,6 +26,12 @@ struct VerifiedAccessToken {
     std::string family_id;   ///< fid, may be empty
     sdk::UnixTime issued_at = 0;
     sdk::UnixTime expires_at = 0;
+    /// exp, or earlier when the token verified with the previous signing key only.
+    sdk::UnixTime valid_until = 0;
+};
+
+/// An access token that verified and is still backed by live state.
+struct VerifiedAccessToken : AccessTokenClaims {
     /// The signed-in user; null for a client_credentials token (sub = client_id).
     std::shared_ptr<const sdk::User> user;
 };
@@ -37,7 +42,7 @@ struct VerifiedAccessToken {
 /// EdDSA tokens (typ at+jwt, the project's access_token_alg) with the key ring; iss must be
 /// this issuer, aud the client, exp in the future; then the user must exist and be active,
 /// the refresh family (fid) must not be revoked and the session (sid) must not have ended.
-/// Rows come through ctx.state (bounded staleness, see StateCache).
+/// Rows come through ctx.state (bounded staleness, see StateCache); so do verified claims.
 /// Errors: invalid_token with a description safe to show the caller; server_error when the
 /// store fails.
 std::variant<VerifiedAccessToken, OAuthError> verifyAccessToken(ProviderContext& ctx,

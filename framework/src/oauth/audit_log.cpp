@@ -2,12 +2,50 @@
 #include "oauth/audit_log.hpp"
 
 #include <ctime>
+#include <unordered_map>
 #include <vector>
 
 #include "crypto/random.hpp"
 #include "oauth/json_text.hpp"
 
 namespace authd::oauth {
+namespace {
+
+// Identical events queued together (a client hammering the token endpoint) become one row
+// whose detail says how many there were: a burst costs one insert, not thousands, and the
+// trail still says who did what, from where, and how often.
+std::vector<sdk::AuditEvent> coalesce(std::vector<sdk::AuditEvent> events) {
+    std::vector<sdk::AuditEvent> out;
+    std::vector<std::size_t> counts;
+    std::unordered_map<std::string, std::size_t> index;
+    out.reserve(events.size());
+    for (auto& event : events) {
+        std::string key = event.type;
+        for (const std::string* part :
+             {&event.user_id, &event.client_id, &event.client_address, &event.detail}) {
+            key += '\0';
+            key += *part;
+        }
+        auto [it, inserted] = index.emplace(std::move(key), out.size());
+        if (inserted) {
+            out.push_back(std::move(event));
+            counts.push_back(1);
+        } else {
+            ++counts[it->second];
+        }
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (counts[i] > 1 && out[i].detail.size() >= 2 && out[i].detail.back() == '}') {
+            std::string& detail = out[i].detail;
+            const std::string member = "\"count\":" + std::to_string(counts[i]) + "}";
+            detail.pop_back();  // the closing brace of a JSON object
+            detail += detail.size() > 1 ? "," + member : member;
+        }
+    }
+    return out;
+}
+
+}  // namespace
 
 AuditLog::AuditLog(sdk::Storage& store, sdk::Logger& log, std::chrono::milliseconds interval,
                    std::size_t batch, std::size_t max_queue)
@@ -105,6 +143,8 @@ void AuditLog::writeQueued() {
         if (events.empty()) {
             return;
         }
+        const std::size_t taken = events.size();
+        events = coalesce(std::move(events));
         auto written = store_.transact([&](sdk::Storage& tx) -> sdk::Result<void> {
             for (const auto& event : events) {
                 if (auto appended = tx.audit().append(event); !appended) {
@@ -124,7 +164,7 @@ void AuditLog::writeQueued() {
             }
             return;
         }
-        if (events.size() < batch_) {
+        if (taken < batch_) {
             return;
         }
     }

@@ -22,6 +22,8 @@ namespace authd::oauth {
 /// background thread, every `interval` or as soon as `batch` events wait; one insert per
 /// request would make the store the bottleneck of the token endpoint. Events that must not
 /// wait (a replayed code, a reused refresh token) are written at once with `urgent`.
+/// Identical events in one batch (same type, user, client, address and detail) are written
+/// once, with `"count":N` added to the detail and the first one's time.
 /// A batch the store refuses is kept and retried; beyond `max_queue` waiting events the
 /// oldest are dropped with an error log line saying how many. The destructor writes what is
 /// left. An event's id (UUID) and time are filled in when empty.

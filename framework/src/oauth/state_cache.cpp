@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oauth/state_cache.hpp"
 
+#include "oauth/access_tokens.hpp"
+
 namespace authd::oauth {
 
 template <typename T>
@@ -46,8 +48,24 @@ void StateCache::Table<T>::clear() {
     entries_.clear();
 }
 
+namespace {
+constexpr std::chrono::milliseconds kTokenTtl{60000};
+constexpr std::size_t kMaxTokens = 20000;
+}  // namespace
+
 StateCache::StateCache(sdk::Storage& store, std::chrono::milliseconds ttl, std::size_t max_entries)
     : store_(store), ttl_(ttl), max_entries_(max_entries == 0 ? 1 : max_entries) {}
+
+StateCache::~StateCache() = default;
+
+std::shared_ptr<const AccessTokenClaims> StateCache::verifiedToken(const std::string& token) {
+    return tokens_.get(token, std::chrono::steady_clock::now());
+}
+
+void StateCache::rememberToken(const std::string& token,
+                               std::shared_ptr<const AccessTokenClaims> claims) {
+    tokens_.put(token, std::move(claims), std::chrono::steady_clock::now(), kTokenTtl, kMaxTokens);
+}
 
 namespace {
 

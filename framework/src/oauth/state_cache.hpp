@@ -12,6 +12,8 @@
 
 namespace authd::oauth {
 
+struct AccessTokenClaims;
+
 /// Short-lived copies of the store rows that every userinfo and introspection call checks
 /// (the user, the refresh family and the session behind an access token), so that a
 /// client polling with one token does not cost three store reads per request. An entry
@@ -20,16 +22,25 @@ namespace authd::oauth {
 /// Changes made through this node call forget*() and are seen at once. At most
 /// `max_entries` per kind are kept; when full, expired entries go first, then everything.
 /// Only found rows are cached (not_found and store errors pass through every time).
+/// It also remembers what recently verified access tokens said (at most 60 s, at most
+/// 20 000 tokens), for clients that present one token many times.
 /// Threading: thread-safe.
 class StateCache {
 public:
     explicit StateCache(sdk::Storage& store,
                         std::chrono::milliseconds ttl = std::chrono::milliseconds(1000),
                         std::size_t max_entries = 100000);
+    ~StateCache();
 
     sdk::Result<std::shared_ptr<const sdk::User>> user(const std::string& id);
     sdk::Result<std::shared_ptr<const sdk::RefreshFamily>> family(const std::string& id);
     sdk::Result<std::shared_ptr<const sdk::Session>> session(const std::string& id);
+
+    /// What `token` verified to before, while the entry lives; null otherwise. Entries live at
+    /// most `token_ttl` and never past their AccessTokenClaims::valid_until (checked by the
+    /// caller, which also checks the client snapshot).
+    std::shared_ptr<const AccessTokenClaims> verifiedToken(const std::string& token);
+    void rememberToken(const std::string& token, std::shared_ptr<const AccessTokenClaims> claims);
 
     void forgetUser(const std::string& id);
     void forgetFamily(const std::string& id);
@@ -64,6 +75,7 @@ private:
     Table<sdk::User> users_;
     Table<sdk::RefreshFamily> families_;
     Table<sdk::Session> sessions_;
+    Table<AccessTokenClaims> tokens_;  // keyed by the whole token: no collisions to reason about
 };
 
 }  // namespace authd::oauth

@@ -51,7 +51,9 @@ struct ProviderFixture {
     authd::test::MemoryStorage store;
     crypto::SecretBox box = crypto::SecretBox::fromKey(std::string(32, '\x5a')).value();
     tokens::KeyRing keys{store.keys(), box};
-    ClientRegistry clients{store.projects(), box, std::chrono::milliseconds(0)};
+    // Long-lived, like production's snapshots (tests that change a project invalidate it), so
+    // that the verified-token cache, which follows the snapshot, is exercised too.
+    ClientRegistry clients{store.projects(), box, std::chrono::seconds(3600)};
     AuditLog audit{store, logger};
     StateCache state{store, std::chrono::milliseconds(0)};
     std::vector<app::AuthenticatorInstance> authenticators;

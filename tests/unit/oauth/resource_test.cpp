@@ -156,6 +156,17 @@ BOOST_AUTO_TEST_CASE(previous_signing_key_verifies_until_its_grace_ends) {
     (void)old_key;
 }
 
+BOOST_AUTO_TEST_CASE(a_remembered_token_stops_when_its_project_goes) {
+    const std::string token = accessToken(app);
+    BOOST_TEST(userinfo(token).status == 200);
+    BOOST_TEST(userinfo(token).status == 200);  // now from the verified-token cache
+    (void)store.projects().remove("proj_app").value();
+    clients.invalidate("proj_app");
+    const auto response = userinfo(token);
+    BOOST_TEST(response.status == 401);
+    BOOST_TEST(stringOf(jsonOf(response.body), "error_description").find("client") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(client_credentials_and_scopeless_tokens_are_refused) {
     const auto cc = postForm("/oauth/token", "grant_type=client_credentials",
                              {basic(app.client_id, app.client_secret)});
