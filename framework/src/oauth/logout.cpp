@@ -237,7 +237,8 @@ http::Response handleLogout(ProviderContext& ctx, const http::Request& request) 
     }
     const ActiveSession& active = **current;
     // The app proved which sign-in it means: no need to ask (RP-Initiated Logout 1.0 section 2).
-    if (logout.hint && logout.hint->subject == active.user.id &&
+    // A HEAD (a link checker, a prefetch) never ends a session.
+    if (request.method != "HEAD" && logout.hint && logout.hint->subject == active.user.id &&
         (logout.hint->session_id.empty() || logout.hint->session_id == active.session.id)) {
         if (auto failed = endSession(ctx, request, active)) {
             return serverErrorPage(ctx, "logout.revoke_failed", *failed);
