@@ -52,20 +52,40 @@ bool MailQueue::push(Job job) {
 void MailQueue::run() {
     for (;;) {
         Job job;
+        std::size_t dropped = 0;
         {
             std::unique_lock<std::mutex> lock(mutex_);
             wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
             if (jobs_.empty()) {
-                return;  // stopping, and everything queued has been sent
+                return;  // stopping, and everything queued has been handled
             }
-            job = std::move(jobs_.front());
-            jobs_.pop_front();
+            if (give_up_) {
+                dropped = jobs_.size();
+                jobs_.clear();
+            } else {
+                job = std::move(jobs_.front());
+                jobs_.pop_front();
+            }
         }
-        send(job);
+        if (dropped > 0) {
+            try {
+                host_.logger().log(
+                    sdk::LogLevel::error, "magic_link.mail_dropped",
+                    "shutting down with the mailer failing; queued sign-in links "
+                    "are not sent",
+                    {{"authenticator", instance_id_}, {"count", std::to_string(dropped)}});
+            } catch (...) {  // the logger itself failed: nothing left to tell anyone
+            }
+            return;
+        }
+        if (!send(job)) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            give_up_ = give_up_ || stopping_;
+        }
     }
 }
 
-void MailQueue::send(const Job& job) {
+bool MailQueue::send(const Job& job) {
     // Nothing may escape a thread: an exception here would end the process.
     try {
         sdk::Mailer* mailer = host_.mailer();
@@ -73,7 +93,7 @@ void MailQueue::send(const Job& job) {
             host_.logger().log(sdk::LogLevel::error, "magic_link.mail_failed",
                                "magic_link needs a mail: section in the config; link not sent",
                                {{"authenticator", instance_id_}});
-            return;
+            return false;
         }
         auto sent = mailer->send(job.message);
         if (!sent) {
@@ -85,7 +105,7 @@ void MailQueue::send(const Job& job) {
             host_.logger().log(sdk::LogLevel::error, "magic_link.mail_failed",
                                "the sign-in link could not be sent: " + sent.error().message,
                                fields);
-            return;
+            return false;
         }
         std::vector<std::pair<std::string, std::string>> fields = {{"authenticator", instance_id_}};
         if (!job.user_id.empty()) {
@@ -93,6 +113,7 @@ void MailQueue::send(const Job& job) {
         }
         host_.logger().log(sdk::LogLevel::info, "magic_link.mail_sent", "sign-in link sent",
                            fields);
+        return true;
     } catch (const std::exception& e) {
         try {
             host_.logger().log(sdk::LogLevel::error, "magic_link.mail_failed",
@@ -107,6 +128,7 @@ void MailQueue::send(const Job& job) {
         } catch (...) {  // the logger itself failed: nothing left to tell anyone
         }
     }
+    return false;
 }
 
 }  // namespace authd::plugins::magic_link

@@ -31,7 +31,9 @@ public:
     /// factory turns that into an error).
     MailQueue(sdk::HostContext& host, std::string instance_id, std::size_t capacity,
               std::size_t senders);
-    /// Stops accepting jobs, sends what is queued, and joins the threads.
+    /// Stops accepting jobs, sends what is queued, and joins the threads. Once a send fails
+    /// after stopping began, the rest is dropped (and counted in `magic_link.mail_dropped`), so
+    /// that an unreachable mail server cannot hold shutdown for a whole queue of timeouts.
     ~MailQueue();
     MailQueue(const MailQueue&) = delete;
     MailQueue& operator=(const MailQueue&) = delete;
@@ -41,7 +43,8 @@ public:
 
 private:
     void run();
-    void send(const Job& job);
+    /// True when the mailer accepted the message.
+    bool send(const Job& job);
 
     sdk::HostContext& host_;
     const std::string instance_id_;
@@ -50,6 +53,7 @@ private:
     std::condition_variable wake_;
     std::deque<Job> jobs_;
     bool stopping_ = false;
+    bool give_up_ = false;              // a send failed while stopping: drop what is left
     std::vector<std::thread> senders_;  // last: the threads use every member above
 };
 

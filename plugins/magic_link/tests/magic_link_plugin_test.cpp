@@ -523,6 +523,33 @@ BOOST_FIXTURE_TEST_CASE(a_failing_mailer_is_logged_and_the_answer_is_unchanged, 
     BOOST_TEST(!host.recordingLogger().hasEvent("magic_link.mail_sent"));
 }
 
+BOOST_FIXTURE_TEST_CASE(shutdown_with_a_failing_mailer_accounts_for_every_queued_mail, Fixture) {
+    // Whether a mail was tried (and failed) before shutdown or dropped at shutdown depends on
+    // the threads; that each one is either tried or counted as dropped does not.
+    config.set("create_accounts", "true");
+    make();
+    host.recordingMailer().setFailureForTest(sdk::ErrorCode::unavailable);
+    for (int i = 0; i < 6; ++i) {
+        BOOST_TEST(isPage(request("user" + std::to_string(i) + "@example.com")));
+    }
+    BOOST_TEST(sentMail().empty());  // destroys the instance: shutdown
+    std::int64_t failed = 0;
+    std::int64_t dropped = 0;
+    for (const auto& line : host.recordingLogger().lines()) {
+        if (line.event == "magic_link.mail_failed") {
+            ++failed;
+        } else if (line.event == "magic_link.mail_dropped") {
+            for (const auto& [name, value] : line.fields) {
+                if (name == "count") {
+                    dropped += std::stoll(value);
+                }
+            }
+        }
+    }
+    BOOST_TEST(failed + dropped == 6);
+    BOOST_TEST(failed >= 1);
+}
+
 BOOST_FIXTURE_TEST_CASE(refuses_a_request_outside_a_pending_authorization, Fixture) {
     sdk::LoginStep s = step();
     s.pending_id.clear();
