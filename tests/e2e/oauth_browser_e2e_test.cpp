@@ -6,11 +6,9 @@
 // One authd (SQLite, cheap Argon2id) serves the whole executable; every case creates its own
 // projects and users through the bootstrap admin API, so cases do not see each other's state.
 #define BOOST_TEST_MODULE oauth_browser_e2e_test
-#include <boost/test/unit_test.hpp>
-
 #include <chrono>
-#include <filesystem>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +35,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
+#include <boost/test/unit_test.hpp>
 
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
@@ -69,7 +68,8 @@ std::uint16_t freePort() {
 const std::string kOneMethod =
     "authenticators:\n  - id: password\n    plugin: password\n    config:\n      min_length: 10\n";
 const std::string kTwoMethods =
-    kOneMethod + "  - id: staff-password\n    plugin: password\n    config:\n      label: Staff password\n";
+    kOneMethod +
+    "  - id: staff-password\n    plugin: password\n    config:\n      label: Staff password\n";
 
 std::string configYaml(const std::filesystem::path& dir, std::uint16_t port,
                        const std::string& authenticators) {
@@ -142,7 +142,7 @@ struct User {
 };
 
 class Server {
-public:
+  public:
     explicit Server(const std::string& authenticators = kOneMethod) {
         for (int attempt = 0;; ++attempt) {
             port_ = freePort();
@@ -164,8 +164,9 @@ public:
     AuthdProcess& process() { return *process_; }
 
     Poco::JSON::Object::Ptr adminPost(const std::string& path, const Poco::JSON::Object& body) {
-        const HttpResult r = process_->post("/admin/api/v1" + path, toJson(body), "application/json",
-                                            {{"Authorization", "Bearer " + kAdminToken}});
+        const HttpResult r =
+            process_->post("/admin/api/v1" + path, toJson(body), "application/json",
+                           {{"Authorization", "Bearer " + kAdminToken}});
         if (r.status != 201) {
             throw std::runtime_error("POST /admin/api/v1" + path + " " + toJson(body) +
                                      " -> HTTP " + std::to_string(r.status) + ": " + r.body);
@@ -174,7 +175,9 @@ public:
     }
 
     // A confidential project on kRedirect; `extra` members are added to the request body.
-    Project createProject(const std::string& name) { return createProject(name, Poco::JSON::Object()); }
+    Project createProject(const std::string& name) {
+        return createProject(name, Poco::JSON::Object());
+    }
     Project createProject(const std::string& name, const Poco::JSON::Object& extra) {
         Poco::JSON::Object body(extra);
         body.set("name", name + " " + std::to_string(++serial_));
@@ -204,7 +207,7 @@ public:
         return {created->optValue<std::string>("id", ""), email};
     }
 
-private:
+  private:
     TempDir dir_;
     std::uint16_t port_ = 0;
     std::string config_path_;
@@ -225,7 +228,7 @@ Server& twoMethodServer() {
 
 // A browser: a cookie jar over the harness's HTTP client. Redirects are not followed.
 class Browser {
-public:
+  public:
     explicit Browser(Server& target = server()) : server_(&target) {}
     HttpResult get(const std::string& target) { return send("GET", target, {}, {}); }
     HttpResult postForm(const std::string& target, const Params& params) {
@@ -233,8 +236,8 @@ public:
     }
     // GET of a Location on the provider (absolute or path).
     HttpResult follow(const HttpResult& redirect) {
-        BOOST_TEST_REQUIRE(isRedirect(redirect.status), "expected a redirect, got " << redirect.status
-                                                                                     << ": " << redirect.body);
+        BOOST_TEST_REQUIRE(isRedirect(redirect.status),
+                           "expected a redirect, got " << redirect.status << ": " << redirect.body);
         return get(redirect.header("Location"));
     }
     std::string cookie(const std::string& name) const {
@@ -245,7 +248,7 @@ public:
 
     static bool isRedirect(int status) { return status == 302 || status == 303; }
 
-private:
+  private:
     HttpResult send(const std::string& method, std::string target, const std::string& body,
                     const std::string& content_type) {
         const std::string issuer = server_->issuer();
@@ -305,9 +308,8 @@ bool contains(const std::string& text, const std::string& needle) {
 
 std::string authorizeTarget(const Project& project, const Params& extra,
                             const std::string& path = "/oauth/authorize") {
-    Params params = {{"client_id", project.client_id},
-                     {"redirect_uri", kRedirect},
-                     {"response_type", "code"}};
+    Params params = {
+        {"client_id", project.client_id}, {"redirect_uri", kRedirect}, {"response_type", "code"}};
     params.insert(params.end(), extra.begin(), extra.end());
     return path + "?" + formBody(params);
 }
@@ -323,8 +325,8 @@ bool isConsentRedirect(const HttpResult& r) {
 
 // The query of a redirect back to the client (fails the test when it goes elsewhere).
 std::map<std::string, std::string> callbackOf(const HttpResult& r) {
-    BOOST_TEST_REQUIRE(Browser::isRedirect(r.status), "expected a redirect to the client, got "
-                                                          << r.status << ": " << r.body);
+    BOOST_TEST_REQUIRE(Browser::isRedirect(r.status),
+                       "expected a redirect to the client, got " << r.status << ": " << r.body);
     const std::string location = r.header("Location");
     BOOST_TEST_REQUIRE(location.rfind(kRedirect + "?", 0) == 0, "redirected to " << location);
     return queryOf(location);
@@ -341,7 +343,8 @@ HttpResult submitPassword(Browser& browser, const HttpResult& login_page, const 
                                      {"password", password}});
 }
 
-HttpResult answerConsent(Browser& browser, const HttpResult& consent_page, const std::string& decision,
+HttpResult answerConsent(Browser& browser, const HttpResult& consent_page,
+                         const std::string& decision,
                          const std::string& action = "/oauth/consent") {
     BOOST_TEST_REQUIRE(consent_page.status == 200, consent_page.body);
     BOOST_TEST_REQUIRE(contains(consent_page.body, "name=\"decision\" value=\"" + decision + "\""));
@@ -351,7 +354,8 @@ HttpResult answerConsent(Browser& browser, const HttpResult& consent_page, const
 }
 
 // authorize -> login -> (consent allow) -> the client's callback query.
-std::map<std::string, std::string> signIn(Browser& browser, const Project& project, const User& user,
+std::map<std::string, std::string> signIn(Browser& browser, const Project& project,
+                                          const User& user,
                                           const Params& extra = {{"state", "st"}}) {
     const HttpResult start = browser.get(authorizeTarget(project, extra));
     BOOST_TEST_REQUIRE(isLoginRedirect(start), start.status << " " << start.header("Location"));
@@ -387,7 +391,7 @@ Poco::JSON::Object::Ptr jwtClaims(const std::string& jwt) {
 
 // A relying party's back-channel logout endpoint: records every POST body.
 class BackchannelReceiver {
-public:
+  public:
     BackchannelReceiver()
         : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)),
           server_(new Factory(*this), socket_, new Poco::Net::HTTPServerParams) {
@@ -403,13 +407,14 @@ public:
     // The recorded requests (content type, body), waiting up to 10 s for at least `count`.
     std::vector<std::pair<std::string, std::string>> received(std::size_t count) {
         std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait_for(lock, std::chrono::seconds(10), [&] { return requests_.size() >= count; });
+        changed_.wait_for(lock, std::chrono::seconds(10),
+                          [&] { return requests_.size() >= count; });
         return requests_;
     }
 
-private:
+  private:
     class Handler : public Poco::Net::HTTPRequestHandler {
-    public:
+      public:
         explicit Handler(BackchannelReceiver& owner) : owner_(owner) {}
         void handleRequest(Poco::Net::HTTPServerRequest& request,
                            Poco::Net::HTTPServerResponse& response) override {
@@ -426,18 +431,18 @@ private:
             response.send();
         }
 
-    private:
+      private:
         BackchannelReceiver& owner_;
     };
     class Factory : public Poco::Net::HTTPRequestHandlerFactory {
-    public:
+      public:
         explicit Factory(BackchannelReceiver& owner) : owner_(owner) {}
-        Poco::Net::HTTPRequestHandler* createRequestHandler(
-            const Poco::Net::HTTPServerRequest&) override {
+        Poco::Net::HTTPRequestHandler*
+        createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
             return new Handler(owner_);
         }
 
-    private:
+      private:
         BackchannelReceiver& owner_;
     };
 
@@ -468,9 +473,10 @@ BOOST_AUTO_TEST_CASE(authorize_login_consent_code_and_token) {
     Browser browser;
 
     // The first seed's request: PKCE S256, no scope.
-    const HttpResult start = browser.get(authorizeTarget(
-        project, {{"code_challenge", kChallenge}, {"code_challenge_method", "S256"},
-                  {"state", "first-seed-state"}}));
+    const HttpResult start =
+        browser.get(authorizeTarget(project, {{"code_challenge", kChallenge},
+                                              {"code_challenge_method", "S256"},
+                                              {"state", "first-seed-state"}}));
     BOOST_TEST_REQUIRE(isLoginRedirect(start));
     BOOST_TEST(!browser.cookie("authd_browser").empty());
     BOOST_TEST(contains(start.header("Set-Cookie"), "HttpOnly"));
@@ -530,13 +536,13 @@ BOOST_AUTO_TEST_CASE(authorize_login_consent_code_and_token) {
     BOOST_TEST(!id_claims->optValue<std::string>("sid", "").empty());
 
     // The code is single use.
-    const HttpResult replay = server().process().post(
-        "/oauth/token", formBody({{"grant_type", "authorization_code"},
-                                  {"code", callback.at("code")},
-                                  {"redirect_uri", kRedirect},
-                                  {"client_id", project.client_id},
-                                  {"client_secret", project.client_secret},
-                                  {"code_verifier", kVerifier}}));
+    const HttpResult replay =
+        server().process().post("/oauth/token", formBody({{"grant_type", "authorization_code"},
+                                                          {"code", callback.at("code")},
+                                                          {"redirect_uri", kRedirect},
+                                                          {"client_id", project.client_id},
+                                                          {"client_secret", project.client_secret},
+                                                          {"code_verifier", kVerifier}}));
     BOOST_TEST(replay.status == 400);
     BOOST_TEST(contains(replay.body, "invalid_grant"));
 }
@@ -552,8 +558,8 @@ BOOST_AUTO_TEST_CASE(second_seed_dialect_with_nonce_and_consent_post) {
     const HttpResult signed_in =
         submitPassword(browser, browser.follow(start), user.email, kPassword);
     BOOST_TEST_REQUIRE(isConsentRedirect(signed_in));
-    const auto callback =
-        callbackOf(answerConsent(browser, browser.follow(signed_in), "allow", "/api/oauth/consent"));
+    const auto callback = callbackOf(
+        answerConsent(browser, browser.follow(signed_in), "allow", "/api/oauth/consent"));
     BOOST_TEST(callback.at("state") == "s2");
     const auto tokens = exchangeCode(project, callback.at("code"));
     const auto id_claims = jwtClaims(tokens->optValue<std::string>("id_token", ""));
@@ -564,11 +570,10 @@ BOOST_AUTO_TEST_CASE(second_seed_dialect_with_nonce_and_consent_post) {
 BOOST_AUTO_TEST_CASE(authorization_request_may_be_a_form_post) {
     const Project project = server().createProject("Form post");
     Browser browser;
-    const HttpResult start = browser.postForm("/oauth/authorize",
-                                              {{"client_id", project.client_id},
-                                               {"redirect_uri", kRedirect},
-                                               {"response_type", "code"},
-                                               {"state", "p"}});
+    const HttpResult start = browser.postForm("/oauth/authorize", {{"client_id", project.client_id},
+                                                                   {"redirect_uri", kRedirect},
+                                                                   {"response_type", "code"},
+                                                                   {"state", "p"}});
     BOOST_TEST(start.status == 303);
     BOOST_TEST(isLoginRedirect(start));
 }
@@ -610,8 +615,9 @@ BOOST_AUTO_TEST_CASE(consent_is_remembered) {
     BOOST_TEST(again.count("code") == 1U);
     BOOST_TEST(again.at("state") == "again");
     // A narrower request is covered too; a wider one asks again.
-    BOOST_TEST(callbackOf(browser.get(authorizeTarget(project, {{"scope", "openid"}}))).count("code") ==
-               1U);
+    BOOST_TEST(
+        callbackOf(browser.get(authorizeTarget(project, {{"scope", "openid"}}))).count("code") ==
+        1U);
     BOOST_TEST(isConsentRedirect(
         browser.get(authorizeTarget(project, {{"scope", "openid offline_access"}}))));
 }
@@ -631,10 +637,12 @@ BOOST_AUTO_TEST_CASE(prompt_login_and_max_age_zero_force_the_form) {
     signIn(browser, project, user);
     BOOST_TEST(isLoginRedirect(browser.get(authorizeTarget(project, {{"prompt", "login"}}))));
     BOOST_TEST(isLoginRedirect(browser.get(authorizeTarget(project, {{"max_age", "0"}}))));
-    BOOST_TEST(isLoginRedirect(browser.get(authorizeTarget(project, {{"prompt", "select_account"}}))));
+    BOOST_TEST(
+        isLoginRedirect(browser.get(authorizeTarget(project, {{"prompt", "select_account"}}))));
     // A generous max_age uses the session.
-    BOOST_TEST(callbackOf(browser.get(authorizeTarget(project, {{"max_age", "3600"}})))
-                   .count("code") == 1U);
+    BOOST_TEST(
+        callbackOf(browser.get(authorizeTarget(project, {{"max_age", "3600"}}))).count("code") ==
+        1U);
 
     // Signing in again through prompt=login keeps the session and moves auth_time.
     const HttpResult start = browser.get(authorizeTarget(project, {{"prompt", "login"}}));
@@ -664,8 +672,8 @@ BOOST_AUTO_TEST_CASE(prompt_none_with_a_session_but_no_consent_is_consent_requir
     BOOST_TEST(callback.at("error") == "consent_required");
     BOOST_TEST(callback.at("state") == "x");
     // ... and with consent it answers silently.
-    BOOST_TEST(callbackOf(browser.get(authorizeTarget(first, {{"prompt", "none"}}))).count("code") ==
-               1U);
+    BOOST_TEST(
+        callbackOf(browser.get(authorizeTarget(first, {{"prompt", "none"}}))).count("code") == 1U);
 }
 
 BOOST_AUTO_TEST_CASE(first_party_projects_skip_consent) {
@@ -691,17 +699,19 @@ BOOST_AUTO_TEST_CASE(id_token_hint_must_name_the_signed_in_user) {
     const auto bob_code = signIn(bob_browser, project, bob).at("code");
     const std::string alice_hint =
         exchangeCode(project, alice_code)->optValue<std::string>("id_token", "");
-    const std::string bob_hint = exchangeCode(project, bob_code)->optValue<std::string>("id_token", "");
+    const std::string bob_hint =
+        exchangeCode(project, bob_code)->optValue<std::string>("id_token", "");
 
-    const auto mismatch = callbackOf(alice_browser.get(
-        authorizeTarget(project, {{"prompt", "none"}, {"id_token_hint", bob_hint}, {"state", "h"}})));
+    const auto mismatch = callbackOf(alice_browser.get(authorizeTarget(
+        project, {{"prompt", "none"}, {"id_token_hint", bob_hint}, {"state", "h"}})));
     BOOST_TEST(mismatch.at("error") == "login_required");
     BOOST_TEST(mismatch.at("state") == "h");
-    const auto match = callbackOf(
-        alice_browser.get(authorizeTarget(project, {{"prompt", "none"}, {"id_token_hint", alice_hint}})));
+    const auto match = callbackOf(alice_browser.get(
+        authorizeTarget(project, {{"prompt", "none"}, {"id_token_hint", alice_hint}})));
     BOOST_TEST(match.count("code") == 1U);
     // Without prompt=none another user's hint sends the browser to sign in again.
-    BOOST_TEST(isLoginRedirect(alice_browser.get(authorizeTarget(project, {{"id_token_hint", bob_hint}}))));
+    BOOST_TEST(isLoginRedirect(
+        alice_browser.get(authorizeTarget(project, {{"id_token_hint", bob_hint}}))));
     // A hint issued to another client is refused.
     const Project other = server().createProject("Hint other");
     const auto foreign = callbackOf(alice_browser.get(authorizeTarget(
@@ -712,8 +722,8 @@ BOOST_AUTO_TEST_CASE(id_token_hint_must_name_the_signed_in_user) {
 BOOST_AUTO_TEST_CASE(login_hint_fills_in_the_email) {
     const Project project = server().createProject("Login hint");
     Browser browser;
-    const HttpResult login =
-        browser.follow(browser.get(authorizeTarget(project, {{"login_hint", "hint\"<x>@example.com"}})));
+    const HttpResult login = browser.follow(
+        browser.get(authorizeTarget(project, {{"login_hint", "hint\"<x>@example.com"}})));
     BOOST_TEST(login.status == 200);
     BOOST_TEST(contains(login.body, "value=\"hint&quot;&lt;x&gt;@example.com\""));
 }
@@ -828,7 +838,8 @@ BOOST_AUTO_TEST_CASE(other_errors_redirect_with_error_and_state) {
     const std::vector<Case> cases = {
         {&project, {{"response_type", "token"}}, "unsupported_response_type"},
         {&project, {{"scope", "openid admin"}}, "invalid_scope"},
-        {&project, {{"code_challenge", kChallenge}, {"code_challenge_method", "plain"}},
+        {&project,
+         {{"code_challenge", kChallenge}, {"code_challenge_method", "plain"}},
          "invalid_request"},
         {&public_project, {}, "invalid_request"},
         {&project, {{"request", "eyJhbGciOiJub25lIn0.e30."}}, "request_not_supported"},
@@ -887,11 +898,11 @@ BOOST_AUTO_TEST_CASE(missing_or_wrong_csrf_is_refused) {
         "/login/password", {{"req", req}, {"email", user.email}, {"password", kPassword}});
     BOOST_TEST(missing.status == 403);
     expectPageHeaders(missing);
-    const HttpResult wrong = browser.postForm("/login/password",
-                                              {{"csrf_token", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
-                                               {"req", req},
-                                               {"email", user.email},
-                                               {"password", kPassword}});
+    const HttpResult wrong = browser.postForm(
+        "/login/password", {{"csrf_token", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+                            {"req", req},
+                            {"email", user.email},
+                            {"password", kPassword}});
     BOOST_TEST(wrong.status == 403);
     BOOST_TEST(browser.cookie("authd_session").empty());
 
@@ -991,21 +1002,23 @@ BOOST_AUTO_TEST_CASE(logout_with_id_token_hint_ends_the_session_and_redirects) {
     const auto tokens = exchangeCode(project, callback.at("code"));
     const std::string id_token = tokens->optValue<std::string>("id_token", "");
 
-    const HttpResult out = browser.get("/oauth/logout?id_token_hint=" + encode(id_token) +
-                                       "&post_logout_redirect_uri=" + encode(kLogoutRedirect) +
-                                       "&state=bye");
+    const HttpResult out =
+        browser.get("/oauth/logout?id_token_hint=" + encode(id_token) +
+                    "&post_logout_redirect_uri=" + encode(kLogoutRedirect) + "&state=bye");
     BOOST_TEST(out.status == 302);
     BOOST_TEST(out.header("Location") == kLogoutRedirect + "?state=bye");
     BOOST_TEST(browser.cookie("authd_session").empty());
     // The session is gone: prompt=none now needs a login.
-    BOOST_TEST(callbackOf(browser.get(authorizeTarget(project, {{"prompt", "none"}}))).at("error") ==
-               "login_required");
+    BOOST_TEST(
+        callbackOf(browser.get(authorizeTarget(project, {{"prompt", "none"}}))).at("error") ==
+        "login_required");
     // The refresh token of that session was revoked with it.
     const HttpResult refreshed = server().process().post(
-        "/oauth/token", formBody({{"grant_type", "refresh_token"},
-                                  {"refresh_token", tokens->optValue<std::string>("refresh_token", "")},
-                                  {"client_id", project.client_id},
-                                  {"client_secret", project.client_secret}}));
+        "/oauth/token",
+        formBody({{"grant_type", "refresh_token"},
+                  {"refresh_token", tokens->optValue<std::string>("refresh_token", "")},
+                  {"client_id", project.client_id},
+                  {"client_secret", project.client_secret}}));
     BOOST_TEST(refreshed.status == 400);
 }
 
@@ -1019,24 +1032,26 @@ BOOST_AUTO_TEST_CASE(logout_without_hint_asks_first) {
     Browser browser;
     signIn(browser, project, user);
 
-    const HttpResult page = browser.get("/api/oauth/logout?client_id=" + project.client_id +
-                                        "&post_logout_redirect_uri=" + encode(kLogoutRedirect) +
-                                        "&state=s");
+    const HttpResult page =
+        browser.get("/api/oauth/logout?client_id=" + project.client_id +
+                    "&post_logout_redirect_uri=" + encode(kLogoutRedirect) + "&state=s");
     BOOST_TEST_REQUIRE(page.status == 200);
     expectPageHeaders(page);
-    BOOST_TEST(contains(page.header("Content-Security-Policy"), "form-action 'self' http://127.0.0.1:3000"));
+    BOOST_TEST(contains(page.header("Content-Security-Policy"),
+                        "form-action 'self' http://127.0.0.1:3000"));
     BOOST_TEST(contains(page.body, "value=\"logout\""));
 
     // Without the CSRF token nothing happens.
-    const HttpResult forged = browser.postForm("/oauth/logout", {{"decision", "logout"},
-                                                                 {"client_id", project.client_id}});
+    const HttpResult forged = browser.postForm(
+        "/oauth/logout", {{"decision", "logout"}, {"client_id", project.client_id}});
     BOOST_TEST(forged.status == 403);
     BOOST_TEST(!browser.cookie("authd_session").empty());
 
-    const Params fields = {{"csrf_token", hiddenValue(page.body, "csrf_token")},
-                           {"client_id", hiddenValue(page.body, "client_id")},
-                           {"post_logout_redirect_uri", hiddenValue(page.body, "post_logout_redirect_uri")},
-                           {"state", hiddenValue(page.body, "state")}};
+    const Params fields = {
+        {"csrf_token", hiddenValue(page.body, "csrf_token")},
+        {"client_id", hiddenValue(page.body, "client_id")},
+        {"post_logout_redirect_uri", hiddenValue(page.body, "post_logout_redirect_uri")},
+        {"state", hiddenValue(page.body, "state")}};
     Params stay = fields;
     stay.emplace_back("decision", "stay");
     BOOST_TEST(browser.postForm("/oauth/logout", stay).status == 200);
@@ -1084,8 +1099,8 @@ BOOST_AUTO_TEST_CASE(backchannel_logout_is_delivered_to_clients_of_the_session) 
     // HS256 with the client secret, like the project's ID tokens.
     auto key = authd::tokens::Key::hmac(project.client_secret);
     BOOST_TEST_REQUIRE(key.has_value());
-    auto verified = authd::tokens::verify(token, authd::tokens::KeySet({*key}),
-                                          {authd::tokens::Alg::hs256});
+    auto verified =
+        authd::tokens::verify(token, authd::tokens::KeySet({*key}), {authd::tokens::Alg::hs256});
     BOOST_TEST_REQUIRE(verified.has_value(), (verified ? std::string() : verified.error().message));
     BOOST_TEST(verified->typ == "logout+jwt");
     const Poco::JSON::Object& claims = *verified->claims;

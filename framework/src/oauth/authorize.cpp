@@ -44,8 +44,8 @@ http::Response handleAuthorize(ProviderContext& ctx, const http::Request& reques
         ctx.log().log(sdk::LogLevel::info, "authorize.refused", failure->error.description,
                       {{"client_id", client_id}, {"error", failure->error.code}});
         if (!failure->redirect) {
-            return badRequestPage("The app sent an invalid sign-in request: " +
-                                  failure->error.description + ".");
+            return badRequestPage(
+                "The app sent an invalid sign-in request: " + failure->error.description + ".");
         }
         http::Response response = http::Response::redirect(
             errorRedirectUrl(ctx.issuer_url, failure->redirect_uri, failure->has_state,
@@ -107,8 +107,8 @@ http::Response handleAuthorize(ProviderContext& ctx, const http::Request& reques
     BrowserBinding browser(ctx, request);
     if (!usable) {
         if (authz.hasPrompt(Prompt::none)) {
-            return errorRedirect(ctx, authz,
-                                 {"login_required", "the user is not signed in"}, status);
+            return errorRedirect(ctx, authz, {"login_required", "the user is not signed in"},
+                                 status);
         }
         auto pending_id = createPending(ctx, authz, browser, "", "");
         if (!pending_id) {

@@ -71,7 +71,8 @@ int redirectStatusFor(const http::Request& request) noexcept {
     return request.method == "POST" ? 303 : 302;
 }
 
-PendingOutcome loadPending(ProviderContext& ctx, const http::Request& request, std::string_view id) {
+PendingOutcome loadPending(ProviderContext& ctx, const http::Request& request,
+                           std::string_view id) {
     if (!isPendingId(id)) {
         return errorPage(400, "This sign-in link is incomplete",
                          "The sign-in request is missing or malformed. Go back to the app and "
@@ -101,8 +102,8 @@ PendingOutcome loadPending(ProviderContext& ctx, const http::Request& request, s
     }
     auto decoded = decodeAuthorizeRequest(pending->params);
     if (!decoded) {
-        ctx.log().log(sdk::LogLevel::warning, "login.pending_unreadable",
-                      decoded.error().message, {{"client_id", pending->client_id}});
+        ctx.log().log(sdk::LogLevel::warning, "login.pending_unreadable", decoded.error().message,
+                      {{"client_id", pending->client_id}});
         return expiredRequestPage();
     }
     auto client = ctx.clients.find(decoded->client_id);
@@ -135,10 +136,10 @@ std::string errorRedirectUrl(const std::string& issuer, const std::string& redir
 
 http::Response errorRedirect(const ProviderContext& ctx, const AuthorizeRequest& request,
                              const OAuthError& error, int status) {
-    http::Response response = http::Response::redirect(
-        errorRedirectUrl(ctx.issuer_url, request.redirect_uri, request.has_state, request.state,
-                         error),
-        status);
+    http::Response response =
+        http::Response::redirect(errorRedirectUrl(ctx.issuer_url, request.redirect_uri,
+                                                  request.has_state, request.state, error),
+                                 status);
     response.noStore();
     return response;
 }
@@ -150,7 +151,8 @@ std::vector<std::string> allowedAuthenticatorIds(const std::vector<std::string>&
         if (!project.authenticators.empty() && !contains(project.authenticators, id)) {
             continue;
         }
-        if (!project.policy.authenticators.empty() && !contains(project.policy.authenticators, id)) {
+        if (!project.policy.authenticators.empty() &&
+            !contains(project.policy.authenticators, id)) {
             continue;
         }
         out.push_back(id);
@@ -178,7 +180,8 @@ std::vector<const app::AuthenticatorInstance*> allowedAuthenticators(const Provi
 std::optional<std::string> accessDenialReason(const sdk::AccessPolicy& policy,
                                               const sdk::User& user,
                                               std::string_view authenticator_id) {
-    if (policy.statuses.empty() ? user.status != "active" : !contains(policy.statuses, user.status)) {
+    if (policy.statuses.empty() ? user.status != "active"
+                                : !contains(policy.statuses, user.status)) {
         return "user status " + user.status + " is not admitted";
     }
     if (!policy.roles.empty() && !contains(policy.roles, user.role)) {
@@ -356,8 +359,8 @@ http::Response issueCode(ProviderContext& ctx, const http::Request& request,
                 taken.error().code == sdk::ErrorCode::not_found) {
                 return expiredRequestPage();
             }
-            ctx.log().log(sdk::LogLevel::error, "authorize.pending_failed",
-                          taken.error().message, {{"client_id", project.client_id}});
+            ctx.log().log(sdk::LogLevel::error, "authorize.pending_failed", taken.error().message,
+                          {{"client_id", project.client_id}});
             return errorRedirect(ctx, authz, serverError("could not complete the request"),
                                  redirect_status);
         }
@@ -421,13 +424,13 @@ http::Response guardedPage(ProviderContext& ctx, std::string_view route,
     try {
         return body();
     } catch (const std::exception& error) {
-        return serverErrorPage(ctx, "oauth.page_failed",
-                               sdk::makeError(sdk::ErrorCode::internal,
-                                              std::string(route) + ": " + error.what()));
+        return serverErrorPage(
+            ctx, "oauth.page_failed",
+            sdk::makeError(sdk::ErrorCode::internal, std::string(route) + ": " + error.what()));
     } catch (...) {
-        return serverErrorPage(ctx, "oauth.page_failed",
-                               sdk::makeError(sdk::ErrorCode::internal,
-                                              std::string(route) + ": unknown exception"));
+        return serverErrorPage(
+            ctx, "oauth.page_failed",
+            sdk::makeError(sdk::ErrorCode::internal, std::string(route) + ": unknown exception"));
     }
 }
 

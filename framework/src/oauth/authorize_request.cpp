@@ -191,13 +191,13 @@ AuthorizeOutcome parseAuthorizeRequest(const sdk::Fields& fields, const ClientIn
     }
     if (scopes->empty()) {
         auto defaults = parseScope(kDefaultScope);
-        request.scope = joinScope(scopesWithin(defaults.value_or(std::vector<std::string>{}),
-                                               client.project.scopes));
+        request.scope = joinScope(
+            scopesWithin(defaults.value_or(std::vector<std::string>{}), client.project.scopes));
     } else {
         const auto outside = scopesOutside(*scopes, client.project.scopes);
         if (!outside.empty()) {
-            return fail(invalidScope("scope " + outside.front() +
-                                     " is not allowed for this client"));
+            return fail(
+                invalidScope("scope " + outside.front() + " is not allowed for this client"));
         }
         request.scope = joinScope(*scopes);
     }

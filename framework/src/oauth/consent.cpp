@@ -21,9 +21,8 @@ http::Response sessionChangedPage() {
 
 // The consent step needs the sign-in that produced it: the pending request must carry a user
 // and the browser's current session must be that sign-in's session.
-std::variant<ActiveSession, http::Response> sessionFor(ProviderContext& ctx,
-                                                        const http::Request& request,
-                                                        const LoadedPending& loaded) {
+std::variant<ActiveSession, http::Response>
+sessionFor(ProviderContext& ctx, const http::Request& request, const LoadedPending& loaded) {
     if (loaded.pending.user_id.empty() || loaded.pending.session_id.empty()) {
         http::Response response = http::Response::redirect("/login?req=" + loaded.pending.id, 303);
         response.noStore();
@@ -63,8 +62,9 @@ http::Response showConsent(ProviderContext& ctx, const http::Request& request) {
     view.user_label = active.user.email.empty() ? active.user.name : active.user.email;
     view.scopes = parseScope(loaded.request.scope).value_or(std::vector<std::string>{});
     view.action_url = "/oauth/consent";
-    view.hidden_html = hiddenField(kCsrfField, csrfToken(ctx.csrf_key, browser, loaded.pending.id)) +
-                       hiddenField("req", loaded.pending.id);
+    view.hidden_html =
+        hiddenField(kCsrfField, csrfToken(ctx.csrf_key, browser, loaded.pending.id)) +
+        hiddenField("req", loaded.pending.id);
     view.form_action_source = formActionSourceOf(loaded.request.redirect_uri);
     return consentPage(view);
 }
@@ -98,8 +98,7 @@ http::Response decideConsent(ProviderContext& ctx, const http::Request& request)
 
     if (decision == "deny") {
         (void)ctx.store.pending().take(loaded.pending.id);
-        auditBrowserEvent(ctx, request, "consent.denied", active.user.id,
-                          client.project.client_id);
+        auditBrowserEvent(ctx, request, "consent.denied", active.user.id, client.project.client_id);
         return errorRedirect(ctx, loaded.request,
                              accessDenied("the user denied access to this application"), 303);
     }

@@ -13,9 +13,9 @@ struct ProviderContext;
 
 /// What an `id_token_hint` tells, once its signature verified.
 struct IdTokenHint {
-    std::string subject;    ///< sub: the user id
-    std::string client_id;  ///< the client it was issued to (azp, or the single aud)
-    std::string session_id; ///< sid, may be empty
+    std::string subject;     ///< sub: the user id
+    std::string client_id;   ///< the client it was issued to (azp, or the single aud)
+    std::string session_id;  ///< sid, may be empty
     ClientPtr client;
 };
 

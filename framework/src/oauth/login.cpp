@@ -26,10 +26,9 @@ const app::AuthenticatorInstance* findInstance(const ProviderContext& ctx, std::
 
 bool isAllowed(const ProviderContext& ctx, const sdk::Project& project, std::string_view id) {
     const auto allowed = allowedAuthenticators(ctx, project);
-    return std::any_of(allowed.begin(), allowed.end(),
-                       [id](const app::AuthenticatorInstance* instance) {
-                           return instance->id == id;
-                       });
+    return std::any_of(
+        allowed.begin(), allowed.end(),
+        [id](const app::AuthenticatorInstance* instance) { return instance->id == id; });
 }
 
 http::Response methodNotAllowedPage() {
@@ -162,9 +161,8 @@ http::Response completeSignIn(ProviderContext& ctx, const http::Request& request
                    {"session_id", active->session.id}});
 
     BrowserBinding browser(ctx, request);
-    http::Response response =
-        continueAuthorization(ctx, request, client, loaded.request, *active, instance.id,
-                              &loaded.pending, browser, status);
+    http::Response response = continueAuthorization(ctx, request, client, loaded.request, *active,
+                                                    instance.id, &loaded.pending, browser, status);
     response.setCookie(sessionCookie(ctx, active->token));
     return response;
 }
@@ -184,15 +182,15 @@ http::Response applyVerdict(ProviderContext& ctx, const http::Request& request,
                              verdict.page.body_html, "");
     case sdk::Verdict::Kind::redirect:
         if (verdict.redirect_url.empty()) {
-            return serverErrorPage(ctx, "login.bad_verdict",
-                                   sdk::makeError(sdk::ErrorCode::internal,
-                                                  instance.id + " redirected nowhere"));
+            return serverErrorPage(
+                ctx, "login.bad_verdict",
+                sdk::makeError(sdk::ErrorCode::internal, instance.id + " redirected nowhere"));
         }
         return http::Response::redirect(verdict.redirect_url, redirectStatusFor(request)).noStore();
     }
-    return serverErrorPage(ctx, "login.bad_verdict",
-                           sdk::makeError(sdk::ErrorCode::internal,
-                                          instance.id + " returned an unknown verdict"));
+    return serverErrorPage(
+        ctx, "login.bad_verdict",
+        sdk::makeError(sdk::ErrorCode::internal, instance.id + " returned an unknown verdict"));
 }
 
 http::Response showLogin(ProviderContext& ctx, const http::Request& request) {
@@ -220,8 +218,8 @@ http::Response showLogin(ProviderContext& ctx, const http::Request& request) {
     std::vector<MethodLink> links;
     links.reserve(methods.size());
     for (const auto* instance : methods) {
-        links.push_back({instance->authenticator->displayName(),
-                         methodUrl(instance->id, loaded.pending.id)});
+        links.push_back(
+            {instance->authenticator->displayName(), methodUrl(instance->id, loaded.pending.id)});
     }
     return chooserPage(loaded.client->project.name, links);
 }
@@ -292,9 +290,9 @@ http::Response callbackMethod(ProviderContext& ctx, const http::Request& request
     }
     if (verdict->kind == sdk::Verdict::Kind::redirect) {
         if (verdict->redirect_url.empty()) {
-            return serverErrorPage(ctx, "login.bad_verdict",
-                                   sdk::makeError(sdk::ErrorCode::internal,
-                                                  instance.id + " redirected nowhere"));
+            return serverErrorPage(
+                ctx, "login.bad_verdict",
+                sdk::makeError(sdk::ErrorCode::internal, instance.id + " redirected nowhere"));
         }
         return http::Response::redirect(verdict->redirect_url, 302).noStore();
     }
@@ -347,9 +345,12 @@ void addLoginRoutes(http::Router& router, ProviderContext& ctx) {
     router.add({"GET"}, "/login", [&ctx](http::Request& request) {
         return guardedPage(ctx, "login", [&] { return showLogin(ctx, request); });
     });
-    router.addPrefix({"GET", "POST"}, "/login/", [&ctx](http::Request& request) {
-        return guardedPage(ctx, "login", [&] { return handleMethod(ctx, request); });
-    }, "/login/*");
+    router.addPrefix(
+        {"GET", "POST"}, "/login/",
+        [&ctx](http::Request& request) {
+            return guardedPage(ctx, "login", [&] { return handleMethod(ctx, request); });
+        },
+        "/login/*");
 }
 
 }  // namespace authd::oauth

@@ -250,13 +250,15 @@ http::Response handleLogout(ProviderContext& ctx, const http::Request& request) 
     LogoutView view;
     view.user_label = active.user.email.empty() ? active.user.name : active.user.email;
     view.action_url = "/oauth/logout";
-    view.hidden_html = hiddenField(kCsrfField, csrfToken(ctx.csrf_key, browser.id(), kLogoutPurpose));
+    view.hidden_html =
+        hiddenField(kCsrfField, csrfToken(ctx.csrf_key, browser.id(), kLogoutPurpose));
     if (logout.client) {
         view.project_name = logout.client->project.name;
         view.hidden_html += hiddenField("client_id", logout.client->project.client_id);
     }
     if (!logout.post_logout_redirect_uri.empty()) {
-        view.hidden_html += hiddenField("post_logout_redirect_uri", logout.post_logout_redirect_uri);
+        view.hidden_html +=
+            hiddenField("post_logout_redirect_uri", logout.post_logout_redirect_uri);
         view.form_action_source = formActionSourceOf(logout.post_logout_redirect_uri);
     }
     if (logout.has_state) {

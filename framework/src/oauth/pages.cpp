@@ -22,8 +22,8 @@ std::string document(const PageView& view) {
     html += "<link rel=\"stylesheet\" href=\"" + std::string(kStylesheetPath) + "\">\n";
     html += "<link rel=\"icon\" type=\"image/svg+xml\" href=\"" + std::string(kIconPath) + "\">\n";
     html += "</head>\n<body>\n";
-    html += "<header class=\"site-header\"><span class=\"brand\">" +
-            escapeHtml(kProductName) + "</span></header>\n";
+    html += "<header class=\"site-header\"><span class=\"brand\">" + escapeHtml(kProductName) +
+            "</span></header>\n";
     html += "<main class=\"card\">\n";
     if (!view.heading.empty()) {
         html += "<h1>" + escapeHtml(view.heading) + "</h1>\n";
@@ -34,12 +34,13 @@ std::string document(const PageView& view) {
 }
 
 bool isCspSourceChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-' || c == '+' || c == ':' || c == '/' || c == '[' || c == ']';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '+' || c == ':' || c == '/' || c == '[' || c == ']';
 }
 
 std::string signInTitle(std::string_view project_name) {
-    return project_name.empty() ? std::string("Sign in") : "Sign in to " + std::string(project_name);
+    return project_name.empty() ? std::string("Sign in")
+                                : "Sign in to " + std::string(project_name);
 }
 
 }  // namespace
@@ -96,8 +97,8 @@ std::string formActionSourceOf(std::string_view uri) {
 }
 
 std::string hiddenField(std::string_view name, std::string_view value) {
-    return "<input type=\"hidden\" name=\"" + escapeHtml(name) + "\" value=\"" +
-           escapeHtml(value) + "\">";
+    return "<input type=\"hidden\" name=\"" + escapeHtml(name) + "\" value=\"" + escapeHtml(value) +
+           "\">";
 }
 
 http::Response errorPage(int status, std::string_view heading, std::string_view message) {
@@ -132,8 +133,7 @@ http::Response loginFormPage(std::string_view project_name, int status, std::str
     view.heading = view.title;
     view.body_html = std::string(body_html);
     if (!other_methods_url.empty()) {
-        view.body_html += "<p class=\"other-methods\"><a href=\"" +
-                          escapeHtml(other_methods_url) +
+        view.body_html += "<p class=\"other-methods\"><a href=\"" + escapeHtml(other_methods_url) +
                           "\">Choose another way to sign in</a></p>\n";
     }
     view.form_action.restrict = false;

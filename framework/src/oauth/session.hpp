@@ -31,7 +31,7 @@ bool isOpaqueToken(std::string_view value) noexcept;
 /// The browser binding of a request: the cookie's value, or a fresh one to be set on the
 /// response (apply()).
 class BrowserBinding {
-public:
+  public:
     /// Reads the cookie; when it is absent or malformed, draws a new value (empty only if the
     /// CSPRNG fails).
     BrowserBinding(ProviderContext& ctx, const http::Request& request);
@@ -42,7 +42,7 @@ public:
     /// Adds the Set-Cookie for a new value; does nothing for an existing one.
     void apply(http::Response& response) const;
 
-private:
+  private:
     std::string id_;
     bool is_new_ = false;
     bool secure_ = false;

@@ -147,19 +147,19 @@ BOOST_AUTO_TEST_CASE(normalizes_duplicate_scopes) {
 }
 
 BOOST_AUTO_TEST_CASE(keeps_optional_oidc_parameters_and_ignores_unknown_ones) {
-    const auto outcome = parseAuthorizeRequest(
-        request({{"prompt", "login consent"},
-                 {"max_age", "0"},
-                 {"login_hint", "jane@example.com"},
-                 {"display", "popup"},
-                 {"ui_locales", "fr en"},
-                 {"claims_locales", "fr"},
-                 {"acr_values", "1"},
-                 {"claims", R"({"userinfo":{"email":null},"id_token":null})"},
-                 {"id_token_hint", "a.b.c"},
-                 {"response_mode", "query"},
-                 {"something_new", "ignored"}}),
-        confidentialClient());
+    const auto outcome =
+        parseAuthorizeRequest(request({{"prompt", "login consent"},
+                                       {"max_age", "0"},
+                                       {"login_hint", "jane@example.com"},
+                                       {"display", "popup"},
+                                       {"ui_locales", "fr en"},
+                                       {"claims_locales", "fr"},
+                                       {"acr_values", "1"},
+                                       {"claims", R"({"userinfo":{"email":null},"id_token":null})"},
+                                       {"id_token_hint", "a.b.c"},
+                                       {"response_mode", "query"},
+                                       {"something_new", "ignored"}}),
+                              confidentialClient());
     const AuthorizeRequest& authz = accepted(outcome);
     BOOST_TEST(authz.hasPrompt(Prompt::login));
     BOOST_TEST(authz.hasPrompt(Prompt::consent));
@@ -187,8 +187,8 @@ BOOST_AUTO_TEST_CASE(records_whether_state_was_sent) {
     const AuthorizeRequest& absent =
         accepted(parseAuthorizeRequest(request({}, {"state"}), confidentialClient()));
     BOOST_TEST(!absent.has_state);
-    const AuthorizeRequest& empty = accepted(
-        parseAuthorizeRequest(request({{"state", ""}}, {"state"}), confidentialClient()));
+    const AuthorizeRequest& empty =
+        accepted(parseAuthorizeRequest(request({{"state", ""}}, {"state"}), confidentialClient()));
     BOOST_TEST(empty.has_state);
     BOOST_TEST(empty.state.empty());
 }
@@ -213,14 +213,11 @@ BOOST_AUTO_TEST_CASE(missing_or_repeated_redirect_uri_is_a_page_error) {
 }
 
 BOOST_AUTO_TEST_CASE(unregistered_redirect_uris_are_page_errors) {
-    for (const char* uri : {"https://app.example/api/auth/callback/",
-                            "https://app.example:443/api/auth/callback",
-                            "https://APP.example/api/auth/callback",
-                            "https://app.example/api/auth/callback?x=1",
-                            "https://app.example/api/auth/callback#f",
-                            "http://app.example/api/auth/callback",
-                            "https://evil.example/api/auth/callback",
-                            "http://127.0.0.1:3001/cb"}) {
+    for (const char* uri :
+         {"https://app.example/api/auth/callback/", "https://app.example:443/api/auth/callback",
+          "https://APP.example/api/auth/callback", "https://app.example/api/auth/callback?x=1",
+          "https://app.example/api/auth/callback#f", "http://app.example/api/auth/callback",
+          "https://evil.example/api/auth/callback", "http://127.0.0.1:3001/cb"}) {
         BOOST_TEST_CONTEXT(uri) {
             expectPageError(request({{"redirect_uri", uri}}, {"redirect_uri"}));
         }
@@ -229,10 +226,9 @@ BOOST_AUTO_TEST_CASE(unregistered_redirect_uris_are_page_errors) {
 
 BOOST_AUTO_TEST_CASE(page_errors_win_over_every_other_error) {
     // A bad redirect_uri and a bad response_type: nothing may be sent to that URI.
-    expectPageError(request({{"redirect_uri", "https://evil.example/cb"},
-                             {"response_type", "token"},
-                             {"request", "x"}},
-                            {"redirect_uri", "response_type"}));
+    expectPageError(request(
+        {{"redirect_uri", "https://evil.example/cb"}, {"response_type", "token"}, {"request", "x"}},
+        {"redirect_uri", "response_type"}));
 }
 
 // --- redirect errors: with state ----------------------------------------------------------
@@ -248,7 +244,8 @@ BOOST_AUTO_TEST_CASE(response_type_other_than_code_is_unsupported) {
 }
 
 BOOST_AUTO_TEST_CASE(request_objects_are_refused) {
-    expectRedirectError(request({{"request", "eyJhbGciOiJub25lIn0.e30."}}), "request_not_supported");
+    expectRedirectError(request({{"request", "eyJhbGciOiJub25lIn0.e30."}}),
+                        "request_not_supported");
     expectRedirectError(request({{"request_uri", "https://app.example/r/1"}}),
                         "request_uri_not_supported");
 }
@@ -271,8 +268,9 @@ BOOST_AUTO_TEST_CASE(scopes_outside_the_project_or_malformed_are_invalid_scope) 
 }
 
 BOOST_AUTO_TEST_CASE(plain_or_malformed_pkce_is_invalid_request) {
-    expectRedirectError(request({{"code_challenge", kChallenge}, {"code_challenge_method", "plain"}}),
-                        "invalid_request");
+    expectRedirectError(
+        request({{"code_challenge", kChallenge}, {"code_challenge_method", "plain"}}),
+        "invalid_request");
     expectRedirectError(request({{"code_challenge", kChallenge}}), "invalid_request");
     expectRedirectError(request({{"code_challenge_method", "S256"}}), "invalid_request");
     expectRedirectError(request({{"code_challenge", "short"}, {"code_challenge_method", "S256"}}),
@@ -303,8 +301,8 @@ BOOST_AUTO_TEST_CASE(bad_display_is_invalid_request) {
 }
 
 BOOST_AUTO_TEST_CASE(claims_that_are_not_a_json_object_are_invalid_request) {
-    for (const char* value : {"{", "[]", "\"text\"", "42", R"({"userinfo":"email"})",
-                              R"({"id_token":[1]})"}) {
+    for (const char* value :
+         {"{", "[]", "\"text\"", "42", R"({"userinfo":"email"})", R"({"id_token":[1]})"}) {
         BOOST_TEST_CONTEXT(value) {
             expectRedirectError(request({{"claims", value}}), "invalid_request");
         }
@@ -324,9 +322,8 @@ BOOST_AUTO_TEST_CASE(over_long_values_are_invalid_request) {
 }
 
 BOOST_AUTO_TEST_CASE(errors_without_state_carry_no_state) {
-    const auto outcome =
-        parseAuthorizeRequest(request({{"response_type", "token"}}, {"state", "response_type"}),
-                              confidentialClient());
+    const auto outcome = parseAuthorizeRequest(
+        request({{"response_type", "token"}}, {"state", "response_type"}), confidentialClient());
     const AuthorizeFailure& failure = refused(outcome);
     BOOST_TEST(failure.redirect);
     BOOST_TEST(!failure.has_state);

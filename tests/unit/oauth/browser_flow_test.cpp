@@ -8,20 +8,18 @@
 #include "oauth/pages.hpp"
 #include "oauth/session.hpp"
 
-using authd::oauth::AuthorizeRequest;
-using authd::oauth::ConsentView;
-using authd::oauth::FormActionPolicy;
-using authd::oauth::Prompt;
-using authd::oauth::SessionRecord;
 using authd::oauth::accessDenialReason;
 using authd::oauth::allowedAuthenticatorIds;
+using authd::oauth::AuthorizeRequest;
 using authd::oauth::chooserPage;
 using authd::oauth::consentNeeded;
 using authd::oauth::consentPage;
+using authd::oauth::ConsentView;
 using authd::oauth::decodeSessionRecord;
 using authd::oauth::encodeSessionRecord;
 using authd::oauth::errorPage;
 using authd::oauth::errorRedirectUrl;
+using authd::oauth::FormActionPolicy;
 using authd::oauth::formActionSourceOf;
 using authd::oauth::hiddenField;
 using authd::oauth::isOpaqueToken;
@@ -29,7 +27,9 @@ using authd::oauth::isPendingId;
 using authd::oauth::loginFormPage;
 using authd::oauth::mergeScope;
 using authd::oauth::pageContentSecurityPolicy;
+using authd::oauth::Prompt;
 using authd::oauth::reauthenticationRequired;
+using authd::oauth::SessionRecord;
 using authd::oauth::stylesheet;
 using authd::sdk::AccessPolicy;
 using authd::sdk::Consent;
@@ -174,8 +174,7 @@ BOOST_AUTO_TEST_CASE(first_party_projects_never_ask) {
 }
 
 BOOST_AUTO_TEST_CASE(merged_scope_keeps_old_grants_first) {
-    BOOST_TEST(mergeScope("openid email", "email offline_access") ==
-               "openid email offline_access");
+    BOOST_TEST(mergeScope("openid email", "email offline_access") == "openid email offline_access");
     BOOST_TEST(mergeScope("", "openid") == "openid");
     BOOST_TEST(mergeScope("openid", "") == "openid");
 }
@@ -243,20 +242,21 @@ BOOST_AUTO_TEST_CASE(malformed_session_record_reads_as_empty) {
             BOOST_TEST(back.clients.empty());
         }
     }
-    const SessionRecord mixed = decodeSessionRecord(R"({"authenticator":"pin","clients":["a",1,"b"]})");
+    const SessionRecord mixed =
+        decodeSessionRecord(R"({"authenticator":"pin","clients":["a",1,"b"]})");
     BOOST_TEST(mixed.authenticator == "pin");
     BOOST_TEST(mixed.clients == (std::vector<std::string>{"a", "b"}));
 }
 
 BOOST_AUTO_TEST_CASE(error_redirect_carries_error_state_and_issuer) {
-    const std::string url =
-        errorRedirectUrl("https://id.example", "https://app.example/cb?x=1", true, "a b&c",
-                         {"access_denied", "the user said no"});
+    const std::string url = errorRedirectUrl("https://id.example", "https://app.example/cb?x=1",
+                                             true, "a b&c", {"access_denied", "the user said no"});
     BOOST_TEST(url == "https://app.example/cb?x=1&error=access_denied&error_description=the%20"
                       "user%20said%20no&state=a%20b%26c&iss=https%3A%2F%2Fid.example");
     const std::string no_state = errorRedirectUrl("https://id.example", "https://app.example/cb",
                                                   false, "", {"login_required", ""});
-    BOOST_TEST(no_state == "https://app.example/cb?error=login_required&iss=https%3A%2F%2Fid.example");
+    BOOST_TEST(no_state ==
+               "https://app.example/cb?error=login_required&iss=https%3A%2F%2Fid.example");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -288,7 +288,8 @@ BOOST_AUTO_TEST_CASE(csp_forbids_framing_and_scripts_from_elsewhere) {
 }
 
 BOOST_AUTO_TEST_CASE(pages_send_security_headers_and_escape_text) {
-    const authd::http::Response page = errorPage(400, "Bad <thing>", "x\"'<script>alert(1)</script>");
+    const authd::http::Response page =
+        errorPage(400, "Bad <thing>", "x\"'<script>alert(1)</script>");
     BOOST_TEST(page.status == 400);
     BOOST_TEST(page.headers.get("Content-Type") == "text/html; charset=utf-8");
     BOOST_TEST(page.headers.get("X-Frame-Options") == "DENY");
@@ -321,8 +322,8 @@ BOOST_AUTO_TEST_CASE(consent_page_posts_a_decision_with_hidden_fields) {
     BOOST_TEST(page.body.find("value=\"t&quot;ok\"") != std::string::npos);
     BOOST_TEST(page.body.find("See your email address") != std::string::npos);
     BOOST_TEST(page.body.find("files.read") != std::string::npos);
-    BOOST_TEST(page.headers.get("Content-Security-Policy").find("form-action 'self' https://app.example") !=
-               std::string::npos);
+    BOOST_TEST(page.headers.get("Content-Security-Policy")
+                   .find("form-action 'self' https://app.example") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(login_pages_are_titled_for_the_project) {

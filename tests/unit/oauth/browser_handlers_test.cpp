@@ -31,7 +31,7 @@ const std::string kRedirect = "https://app.test/cb";
 // "error" produce those verdicts; anything else fails. Callback links map a sub path to a
 // (user, pending id) pair, like an emailed magic link.
 class FakeAuthenticator final : public sdk::Authenticator {
-public:
+  public:
     explicit FakeAuthenticator(std::string label) : label_(std::move(label)) {}
 
     std::string displayName() const override { return label_; }
@@ -41,7 +41,8 @@ public:
         page.body_html = "<form class=\"login-form\" method=\"post\" action=\"" +
                          sdk::escapeHtml(step.action_url) + "\">" + step.hidden_fields_html;
         if (!step.error.empty()) {
-            page.body_html += "<p class=\"alert\" role=\"alert\">" + sdk::escapeHtml(step.error) + "</p>";
+            page.body_html +=
+                "<p class=\"alert\" role=\"alert\">" + sdk::escapeHtml(step.error) + "</p>";
         }
         page.body_html += "<div class=\"field\"><label for=\"c\">Code</label><input id=\"c\" "
                           "name=\"code\"></div></form>";
@@ -84,11 +85,11 @@ public:
         return verdict;
     }
 
-    std::map<std::string, std::string> users;                               // code -> user id
-    std::map<std::string, std::pair<std::string, std::string>> links;       // sub path -> user, pending
+    std::map<std::string, std::string> users;                          // code -> user id
+    std::map<std::string, std::pair<std::string, std::string>> links;  // sub path -> user, pending
     std::string last_callback_pending;
 
-private:
+  private:
     std::string label_;
 };
 
@@ -168,9 +169,11 @@ struct BrowserFixture : ProviderFixture {
         return response;
     }
 
-    static std::string authorizeTarget(const std::string& client_id, const std::string& extra = "") {
-        return "/oauth/authorize?client_id=" + client_id + "&redirect_uri=" +
-               authd::http::percentEncode(kRedirect) + "&response_type=code&state=s" + extra;
+    static std::string authorizeTarget(const std::string& client_id,
+                                       const std::string& extra = "") {
+        return "/oauth/authorize?client_id=" + client_id +
+               "&redirect_uri=" + authd::http::percentEncode(kRedirect) +
+               "&response_type=code&state=s" + extra;
     }
 
     // GET /oauth/authorize that must go to /login; returns the pending id.
@@ -187,8 +190,9 @@ struct BrowserFixture : ProviderFixture {
                         const std::string& code) {
         const Response form = browse(jar, "GET", "/login/" + method_id + "?req=" + req);
         BOOST_TEST_REQUIRE(form.status == 200, form.body);
-        return browse(jar, "POST", "/login/" + method_id,
-                      {{"csrf_token", hidden(form.body, "csrf_token")}, {"req", req}, {"code", code}});
+        return browse(
+            jar, "POST", "/login/" + method_id,
+            {{"csrf_token", hidden(form.body, "csrf_token")}, {"req", req}, {"code", code}});
     }
 
     static std::string hidden(const std::string& html, const std::string& name) {
@@ -203,15 +207,17 @@ struct BrowserFixture : ProviderFixture {
         const std::string location = response.headers.get("Location");
         BOOST_TEST_REQUIRE(location.rfind(kRedirect + "?", 0) == 0U, location);
         std::map<std::string, std::string> out;
-        const sdk::Fields query = authd::http::parseForm(location.substr(kRedirect.size() + 1)).value();
+        const sdk::Fields query =
+            authd::http::parseForm(location.substr(kRedirect.size() + 1)).value();
         for (const auto& [name, value] : query.pairs()) {
             out.emplace(name, value);
         }
         return out;
     }
 
-    void skipConsent(const std::string& client_id,
-                     const std::function<void(sdk::Project&)>& edit = [](sdk::Project&) {}) {
+    void skipConsent(
+        const std::string& client_id,
+        const std::function<void(sdk::Project&)>& edit = [](sdk::Project&) {}) {
         addProject(client_id, "confidential", [&](sdk::Project& project, Secrets&) {
             project.skip_consent = true;
             edit(project);
@@ -335,18 +341,16 @@ BOOST_AUTO_TEST_CASE(project_methods_restrict_the_login_pages) {
     BOOST_TEST(contains(login.body, "action=\"/login/other\""));
     BOOST_TEST(!contains(login.body, "Choose another way"));
     BOOST_TEST(browse(browser, "GET", "/login/fake?req=" + req).status == 403);
-    const Response posted = browse(browser, "POST", "/login/fake",
-                                   {{"csrf_token", hidden(login.body, "csrf_token")},
-                                    {"req", req},
-                                    {"code", "ok"}});
+    const Response posted =
+        browse(browser, "POST", "/login/fake",
+               {{"csrf_token", hidden(login.body, "csrf_token")}, {"req", req}, {"code", "ok"}});
     BOOST_TEST(posted.status == 403);
     BOOST_TEST(browser.cookies.count("authd_session") == 0U);
 }
 
 BOOST_AUTO_TEST_CASE(policy_methods_restrict_the_login_pages_too) {
-    addProject("proj_policy_methods", "confidential", [](sdk::Project& project, Secrets&) {
-        project.policy.authenticators = {"fake"};
-    });
+    addProject("proj_policy_methods", "confidential",
+               [](sdk::Project& project, Secrets&) { project.policy.authenticators = {"fake"}; });
     Jar browser;
     const std::string req = startSignIn(browser, "proj_policy_methods");
     const Response login = browse(browser, "GET", "/login?req=" + req);
@@ -365,7 +369,8 @@ BOOST_AUTO_TEST_CASE(no_allowed_method_shows_a_page) {
 
 BOOST_AUTO_TEST_CASE(single_sign_on_needs_a_method_the_project_allows) {
     skipConsent("proj_any");
-    skipConsent("proj_other_only", [](sdk::Project& project) { project.authenticators = {"other"}; });
+    skipConsent("proj_other_only",
+                [](sdk::Project& project) { project.authenticators = {"other"}; });
     Jar browser;
     const std::string req = startSignIn(browser, "proj_any");
     BOOST_TEST(callbackOf(submitCode(browser, "fake", req, "ok")).count("code") == 1U);
@@ -430,15 +435,13 @@ BOOST_AUTO_TEST_CASE(consent_decision_must_be_allow_or_deny) {
     const std::string req = startSignIn(browser, "proj_decision");
     (void)submitCode(browser, "fake", req, "ok");
     const Response page = browse(browser, "GET", "/oauth/consent?req=" + req);
-    const Response odd = browse(browser, "POST", "/oauth/consent",
-                                {{"csrf_token", hidden(page.body, "csrf_token")},
-                                 {"req", req},
-                                 {"decision", "maybe"}});
+    const Response odd = browse(
+        browser, "POST", "/oauth/consent",
+        {{"csrf_token", hidden(page.body, "csrf_token")}, {"req", req}, {"decision", "maybe"}});
     BOOST_TEST(odd.status == 400);
-    const auto allowed = callbackOf(browse(browser, "POST", "/api/oauth/consent",
-                                           {{"csrf_token", hidden(page.body, "csrf_token")},
-                                            {"req", req},
-                                            {"decision", "allow"}}));
+    const auto allowed = callbackOf(browse(
+        browser, "POST", "/api/oauth/consent",
+        {{"csrf_token", hidden(page.body, "csrf_token")}, {"req", req}, {"decision", "allow"}}));
     BOOST_TEST(allowed.count("code") == 1U);
     auto consent = store.consents().get(user.id, "proj_decision");
     BOOST_TEST_REQUIRE(consent.has_value());

@@ -22,8 +22,8 @@ AuthorizeRequest fullRequest() {
     request.nonce = "n-0S6_WzA2Mj";
     request.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     request.code_challenge_method = "S256";
-    request.prompt = static_cast<std::uint8_t>(Prompt::login) |
-                     static_cast<std::uint8_t>(Prompt::consent);
+    request.prompt =
+        static_cast<std::uint8_t>(Prompt::login) | static_cast<std::uint8_t>(Prompt::consent);
     request.max_age = 3600;
     request.login_hint = "jane@example.com";
     request.id_token_hint = "eyJ.not.stored";
