@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <future>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -193,24 +195,32 @@ sdk::Result<sdk::AuthenticatorPtr> PasswordAuthenticator::create(const sdk::Inst
             return config.error();
         }
         // The dummy hash comes from the host's own hasher, so verifying against it costs what
-        // verifying a real credential costs.
-        const std::string dummy_secret = host.random().token(32);
+        // verifying a real credential costs. It is made on its own thread so that start-up does
+        // not wait for it (the first sign-in for an unknown account may).
+        std::string dummy_secret = host.random().token(32);
         if (dummy_secret.empty()) {
             return sdk::makeError(sdk::ErrorCode::internal,
                                   "password authenticator " + spec.id + ": the CSPRNG failed");
         }
-        auto dummy_hash = host.crypto().hashPassword(dummy_secret);
-        if (!dummy_hash) {
-            return withContext(dummy_hash.error(),
-                               "password authenticator " + spec.id + ": hashing the dummy password");
+        sdk::HostContext* const host_ptr = &host;
+        auto hash_dummy = [host_ptr, secret = std::move(dummy_secret)]() {
+            return host_ptr->crypto().hashPassword(secret);
+        };
+        std::shared_future<sdk::Result<std::string>> dummy_hash;
+        try {
+            dummy_hash = std::async(std::launch::async, hash_dummy).share();
+        } catch (const std::system_error&) {
+            // No thread to be had: hash here instead.
+            dummy_hash = std::async(std::launch::deferred, hash_dummy).share();
         }
         return sdk::AuthenticatorPtr(new PasswordAuthenticator(
-            spec.id, std::move(config).value(), host, std::move(dummy_hash).value()));
+            spec.id, std::move(config).value(), host, std::move(dummy_hash)));
     });
 }
 
-PasswordAuthenticator::PasswordAuthenticator(std::string instance_id, PasswordConfig config,
-                                             sdk::HostContext& host, std::string dummy_hash)
+PasswordAuthenticator::PasswordAuthenticator(
+    std::string instance_id, PasswordConfig config, sdk::HostContext& host,
+    std::shared_future<sdk::Result<std::string>> dummy_hash)
     : instance_id_(std::move(instance_id)), config_(std::move(config)), host_(host),
       dummy_hash_(std::move(dummy_hash)) {}
 
@@ -396,7 +406,11 @@ sdk::Result<sdk::Verdict> PasswordAuthenticator::submitImpl(const sdk::LoginStep
     }
     if (!hashed) {
         // Same work as a real verification, so response time does not reveal the account.
-        (void)crypto.verifyPassword(dummy_hash_, *password);
+        const sdk::Result<std::string>& dummy = dummy_hash_.get();
+        if (!dummy) {
+            return withContext(dummy.error(), "hashing the dummy password");
+        }
+        (void)crypto.verifyPassword(*dummy, *password);
     }
 
     if (verified) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <future>
 #include <string>
 
 #include "authd/sdk/authenticator.hpp"
@@ -36,7 +37,7 @@ public:
 
 private:
     PasswordAuthenticator(std::string instance_id, PasswordConfig config, sdk::HostContext& host,
-                          std::string dummy_hash);
+                          std::shared_future<sdk::Result<std::string>> dummy_hash);
 
     sdk::Result<sdk::Page> renderImpl(const sdk::LoginStep& step) const;
     sdk::Result<sdk::Verdict> submitImpl(const sdk::LoginStep& step, const sdk::Fields& form);
@@ -54,7 +55,9 @@ private:
     sdk::HostContext& host_;
     /// An Argon2id hash of a random secret, verified against when the account or its
     /// credential does not exist so that the response takes as long as for a real account.
-    const std::string dummy_hash_;
+    /// Computed on its own thread from create() on: at the configured cost it takes as long as a
+    /// sign-in (hundreds of milliseconds at 64 MiB, t=3), which start-up does not wait for.
+    const std::shared_future<sdk::Result<std::string>> dummy_hash_;
 };
 
 }  // namespace authd::plugins::password
