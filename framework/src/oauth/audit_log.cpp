@@ -5,7 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "crypto/random.hpp"
+#include "oauth/random_ids.hpp"
 #include "oauth/json_text.hpp"
 
 namespace authd::oauth {
@@ -64,9 +64,6 @@ AuditLog::~AuditLog() {
 }
 
 void AuditLog::complete(sdk::AuditEvent& event) {
-    if (event.id.empty()) {
-        event.id = crypto::uuidV4();
-    }
     if (event.time == 0) {
         event.time = static_cast<sdk::UnixTime>(std::time(nullptr));
     }
@@ -78,6 +75,9 @@ void AuditLog::complete(sdk::AuditEvent& event) {
 void AuditLog::record(sdk::AuditEvent event, bool urgent) {
     complete(event);
     if (urgent) {
+        if (event.id.empty()) {
+            event.id = randomUuid();
+        }
         auto written = store_.audit().append(event);
         if (written) {
             return;
@@ -145,6 +145,12 @@ void AuditLog::writeQueued() {
         }
         const std::size_t taken = events.size();
         events = coalesce(std::move(events));
+        // Ids are given here, after coalescing, so that a burst draws one per row.
+        for (auto& event : events) {
+            if (event.id.empty()) {
+                event.id = randomUuid();
+            }
+        }
         auto written = store_.transact([&](sdk::Storage& tx) -> sdk::Result<void> {
             for (const auto& event : events) {
                 if (auto appended = tx.audit().append(event); !appended) {

@@ -26,7 +26,7 @@ namespace authd::oauth {
 /// once, with `"count":N` added to the detail and the first one's time.
 /// A batch the store refuses is kept and retried; beyond `max_queue` waiting events the
 /// oldest are dropped with an error log line saying how many. The destructor writes what is
-/// left. An event's id (UUID) and time are filled in when empty.
+/// left. An event's time is filled in when empty, its id (UUID) when it is written.
 /// Ownership: `store` and `log` must outlive it. Threading: record() and flush() are
 /// thread-safe.
 class AuditLog {

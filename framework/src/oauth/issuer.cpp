@@ -9,6 +9,7 @@
 #include "crypto/random.hpp"
 #include "oauth/json_text.hpp"
 #include "oauth/provider.hpp"
+#include "oauth/random_ids.hpp"
 #include "oauth/scopes.hpp"
 #include "tokens/json_text.hpp"
 #include "tokens/key_ring.hpp"
@@ -127,7 +128,7 @@ sdk::Result<std::string> TokenIssuer::accessToken(const ClientInfo& client, cons
                                                   sdk::Seconds* expires_in) {
     const sdk::Seconds ttl =
         client.project.access_ttl > 0 ? client.project.access_ttl : ctx_.config.tokens.access_ttl;
-    const std::string jti = crypto::randomToken(16);
+    const std::string jti = randomIdentifier(16);
     if (jti.empty()) {
         return randomFailed();
     }
@@ -241,7 +242,7 @@ sdk::Result<std::string> TokenIssuer::idToken(const ClientInfo& client, const sd
 sdk::Result<std::string> TokenIssuer::logoutToken(const ClientInfo& client,
                                                   const std::string& user_id,
                                                   const std::string& sid, sdk::UnixTime now) {
-    const std::string jti = crypto::randomToken(16);
+    const std::string jti = randomIdentifier(16);
     if (jti.empty()) {
         return randomFailed();
     }
