@@ -9,6 +9,7 @@
 #include "app/server.hpp"
 #include "config/authd_config.hpp"
 #include "obs/json_logger.hpp"
+#include "dash/dash.hpp"
 #include "oauth/provider.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "version.hpp"
@@ -107,6 +108,11 @@ int serve(const std::vector<std::string>& args) {
         return kExitFailure;
     }
     (*provider)->registerRoutes((*server)->router());
+    if (auto dashboard = authd::dash::ensureDashboardProject((*provider)->context()); !dashboard) {
+        std::cerr << "authd: the dashboard project: " << dashboard.error().message << '\n';
+        return kExitFailure;
+    }
+    authd::dash::addDashRoutes((*server)->router(), (*provider)->context());
     return (*server)->run();
 }
 

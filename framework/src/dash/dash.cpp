@@ -1,0 +1,988 @@
+// SPDX-License-Identifier: Apache-2.0
+// authdash (/admin) and My Apps (/apps): server-rendered pages over the provider's store.
+// Sign-in goes through the provider's own authorization-code flow with PKCE; the code is
+// redeemed in-process (the same checks as the token endpoint: single use, client, redirect
+// URI, PKCE verifier, active user) because the dashboard needs only the user, not tokens.
+#include "dash/dash.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "admin/service.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/random.hpp"
+#include "oauth/csrf.hpp"
+#include "oauth/pages.hpp"
+#include "oauth/pkce.hpp"
+#include "oauth/redirect_uri.hpp"
+#include "oauth/session.hpp"
+#include "oauth/state_cache.hpp"
+
+namespace authd::dash {
+namespace {
+
+using sdk::escapeHtml;
+
+std::string cookieKey(const oauth::ProviderContext& ctx) {
+    return crypto::hmacSha256(ctx.csrf_key, "authd.dash.cookie");
+}
+
+std::string callbackUri(const oauth::ProviderContext& ctx) {
+    return ctx.issuer_url + "/admin/callback";
+}
+
+bool isIdText(std::string_view text) {
+    return !text.empty() && text.size() <= 128 &&
+           std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') || c == '-' || c == '_';
+           });
+}
+
+std::vector<std::string> split(std::string_view text, char separator) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    for (;;) {
+        const auto end = text.find(separator, start);
+        parts.emplace_back(text.substr(start, end == std::string_view::npos ? end : end - start));
+        if (end == std::string_view::npos) {
+            return parts;
+        }
+        start = end + 1;
+    }
+}
+
+std::string trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    const auto last = text.find_last_not_of(" \t\r\n");
+    return std::string(text.substr(first, last - first + 1));
+}
+
+std::string joinLines(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        out += (out.empty() ? "" : "\n") + item;
+    }
+    return out;
+}
+
+std::string timeText(sdk::UnixTime t) {
+    if (t <= 0) {
+        return "-";
+    }
+    const std::time_t value = static_cast<std::time_t>(t);
+    std::tm parts{};
+    gmtime_r(&value, &parts);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M UTC", &parts);
+    return buffer;
+}
+
+// ---- layout -------------------------------------------------------------------------------
+
+enum class Area { admin, apps };
+
+std::string navOf(Area area, const std::string& csrf) {
+    std::string nav = "<nav class=\"dash-nav\">";
+    if (area == Area::admin) {
+        nav += "<a href=\"/admin/projects\">Projects</a> · <a href=\"/admin/users\">Users</a> · "
+               "<a href=\"/admin/audit\">Audit</a> · <a href=\"/apps\">My Apps</a>";
+    } else {
+        nav += "<a href=\"/apps\">My Apps</a>";
+    }
+    nav += " <form method=\"post\" action=\"/admin/signout\" class=\"inline\">" +
+           oauth::hiddenField(oauth::kCsrfField, csrf) +
+           "<button type=\"submit\" class=\"link\">Sign out of the dashboard</button></form>";
+    nav += "</nav>\n";
+    return nav;
+}
+
+http::Response page(Area area, const std::string& csrf, int status, const std::string& title,
+                    const std::string& body) {
+    oauth::PageView view;
+    view.status = status;
+    view.title = title + (area == Area::admin ? " · authdash" : " · My Apps");
+    view.heading = title;
+    view.body_html = navOf(area, csrf) + body;
+    return oauth::renderPage(view);
+}
+
+std::string form(const std::string& action, const std::string& csrf, const std::string& inner,
+                 const std::string& button, const std::string& button_class = "button") {
+    return "<form method=\"post\" action=\"" + escapeHtml(action) + "\">" +
+           oauth::hiddenField(oauth::kCsrfField, csrf) + inner + "<button type=\"submit\" class=\"" +
+           button_class + "\">" + escapeHtml(button) + "</button></form>\n";
+}
+
+std::string textInput(const std::string& name, const std::string& label,
+                      const std::string& value = {}, const std::string& type = "text") {
+    return "<label>" + escapeHtml(label) + "<input type=\"" + type + "\" name=\"" + name +
+           "\" value=\"" + escapeHtml(value) + "\"></label>\n";
+}
+
+std::string textArea(const std::string& name, const std::string& label, const std::string& value) {
+    return "<label>" + escapeHtml(label) + "<textarea name=\"" + name + "\" rows=\"4\">" +
+           escapeHtml(value) + "</textarea></label>\n";
+}
+
+std::string select(const std::string& name, const std::string& label,
+                   const std::vector<std::string>& options, const std::string& current) {
+    std::string out = "<label>" + escapeHtml(label) + "<select name=\"" + name + "\">";
+    for (const auto& option : options) {
+        out += "<option value=\"" + escapeHtml(option) + "\"" +
+               (option == current ? " selected" : "") + ">" + escapeHtml(option) + "</option>";
+    }
+    return out + "</select></label>\n";
+}
+
+std::string alert(const std::string& message) {
+    return "<p class=\"alert\" role=\"alert\">" + escapeHtml(message) + "</p>\n";
+}
+
+std::string secretRow(const std::string& label, const std::string& value) {
+    return "<tr><th>" + escapeHtml(label) + "</th><td><code class=\"secret\">" + escapeHtml(value) +
+           "</code></td></tr>";
+}
+
+// ---- input ---------------------------------------------------------------------------------
+
+// The non-empty lines of a textarea, trimmed (the service validates each URI).
+std::vector<std::string> lines(std::string_view text) {
+    std::vector<std::string> out;
+    for (const auto& line : split(text, '\n')) {
+        std::string item = trim(line);
+        if (!item.empty()) {
+            out.push_back(std::move(item));
+        }
+    }
+    return out;
+}
+
+http::Response unavailable(std::string_view what) {
+    return oauth::errorPage(503, "Service unavailable",
+                            std::string(what) + " Please try again shortly.");
+}
+
+// ---- sign-in -------------------------------------------------------------------------------
+
+struct Viewer {
+    sdk::User user;
+    std::string csrf;
+};
+
+std::string csrfFor(const oauth::ProviderContext& ctx, const http::Request& request,
+                    const std::string& user_id) {
+    return oauth::csrfToken(ctx.csrf_key, oauth::browserCookieOf(request), "dash|" + user_id);
+}
+
+http::SetCookie dashCookie(const oauth::ProviderContext& ctx, std::string value,
+                           std::int64_t max_age) {
+    http::SetCookie cookie;
+    cookie.name = std::string(kDashCookie);
+    cookie.value = std::move(value);
+    cookie.max_age = max_age;
+    cookie.secure = ctx.secure_cookies;
+    cookie.same_site = "Lax";
+    return cookie;
+}
+
+http::Response startSignIn(oauth::ProviderContext& ctx, Area next) {
+    const std::string state = crypto::randomToken(32);
+    const std::string verifier = crypto::randomToken(32);
+    if (state.empty() || verifier.empty()) {
+        return oauth::errorPage(500, "Something went wrong", "Please try again.");
+    }
+    const std::string challenge = crypto::base64UrlEncode(crypto::sha256(verifier));
+    http::Response response = http::Response::redirect(
+        oauth::appendQuery("/oauth/authorize", {{"client_id", std::string(kDashClientId)},
+                                                {"redirect_uri", callbackUri(ctx)},
+                                                {"response_type", "code"},
+                                                {"scope", "openid"},
+                                                {"state", state},
+                                                {"code_challenge", challenge},
+                                                {"code_challenge_method", "S256"}}),
+        303);
+    http::SetCookie flow;
+    flow.name = std::string(kFlowCookie);
+    flow.value = state + "." + verifier + "." + (next == Area::admin ? "admin" : "apps");
+    flow.path = "/admin/callback";
+    flow.max_age = 600;
+    flow.secure = ctx.secure_cookies;
+    flow.same_site = "Lax";
+    response.setCookie(flow);
+    response.noStore();
+    return response;
+}
+
+// The viewer of a dashboard request, or the response to send instead (sign in, 403).
+std::variant<Viewer, http::Response> requireViewer(oauth::ProviderContext& ctx,
+                                                   const http::Request& request, Area area) {
+    const auto identity = decodeDashCookie(cookieKey(ctx), request.cookie(std::string(kDashCookie)),
+                                           ctx.now());
+    if (!identity) {
+        return startSignIn(ctx, area);
+    }
+    auto session = ctx.store.sessions().get(identity->session_id);
+    if (!session) {
+        if (session.error().code != sdk::ErrorCode::not_found) {
+            return oauth::errorPage(503, "Service unavailable", "Please try again shortly.");
+        }
+        return startSignIn(ctx, area);
+    }
+    if (session->revoked_at != 0 || session->expires_at <= ctx.now() ||
+        session->user_id != identity->user_id) {
+        return startSignIn(ctx, area);
+    }
+    auto user = ctx.store.users().get(identity->user_id);
+    if (!user) {
+        if (user.error().code != sdk::ErrorCode::not_found) {
+            return oauth::errorPage(503, "Service unavailable", "Please try again shortly.");
+        }
+        return startSignIn(ctx, area);
+    }
+    if (user->status != "active") {
+        return oauth::errorPage(403, "Access denied", "Your account is " + user->status + ".");
+    }
+    if (area == Area::admin && user->role != "admin") {
+        return oauth::errorPage(403, "Access denied",
+                                "The dashboard is for administrators. You are signed in as " +
+                                    user->email + ".");
+    }
+    Viewer viewer;
+    viewer.csrf = csrfFor(ctx, request, user->id);
+    viewer.user = std::move(*user);
+    return viewer;
+}
+
+bool csrfOk(const oauth::ProviderContext& ctx, const http::Request& request, const Viewer& viewer) {
+    return request.method == "POST" && request.has_form &&
+           oauth::csrfValid(ctx.csrf_key, oauth::browserCookieOf(request), "dash|" + viewer.user.id,
+                            request.form.get(std::string(oauth::kCsrfField)));
+}
+
+http::Response csrfRefused() {
+    return oauth::errorPage(403, "Form expired",
+                            "The form could not be verified. Go back, reload the page and try "
+                            "again.");
+}
+
+http::Response callback(oauth::ProviderContext& ctx, const http::Request& request) {
+    const auto refuse = [](int status, const std::string& message) {
+        http::Response r = oauth::errorPage(status, "Sign-in failed", message);
+        return r;
+    };
+    if (const std::string* error = request.query.find("error")) {
+        return refuse(*error == "access_denied" ? 403 : 400,
+                      "The sign-in was not completed (" + *error + ").");
+    }
+    const auto flow = split(request.cookie(std::string(kFlowCookie)), '.');
+    if (flow.size() != 3 || (flow[2] != "admin" && flow[2] != "apps")) {
+        return refuse(400, "This sign-in was not started in this browser. Open /admin again.");
+    }
+    const std::string state = request.query.get("state");
+    if (state.empty() || !crypto::constantTimeEquals(state, flow[0])) {
+        return refuse(400, "The sign-in state does not match. Open /admin again.");
+    }
+    const std::string code = request.query.get("code");
+    if (code.empty() || code.size() > 256) {
+        return refuse(400, "The authorization code is missing.");
+    }
+    auto granted = ctx.store.codes().consume(crypto::sha256Hex(code), ctx.now());
+    if (!granted) {
+        return refuse(granted.error().code == sdk::ErrorCode::unavailable ? 503 : 400,
+                      "The authorization code is not valid any more. Open /admin again.");
+    }
+    if (granted->client_id != kDashClientId || granted->redirect_uri != callbackUri(ctx) ||
+        !oauth::verifyPkce(flow[1], granted->code_challenge)) {
+        return refuse(400, "The authorization code does not belong to this sign-in.");
+    }
+    auto user = ctx.store.users().get(granted->user_id);
+    if (!user || user->status != "active") {
+        return refuse(403, "The account cannot sign in.");
+    }
+    const Area area = flow[2] == "admin" ? Area::admin : Area::apps;
+    if (area == Area::admin && user->role != "admin") {
+        return oauth::errorPage(403, "Access denied",
+                                "The dashboard is for administrators. You are signed in as " +
+                                    user->email + ".");
+    }
+    DashIdentity identity{user->id, granted->session_id, ctx.now() + kDashSessionTtl};
+    http::Response response =
+        http::Response::redirect(area == Area::admin ? "/admin/projects" : "/apps", 303);
+    response.setCookie(dashCookie(ctx, encodeDashCookie(cookieKey(ctx), identity),
+                                  kDashSessionTtl));
+    http::SetCookie cleared;
+    cleared.name = std::string(kFlowCookie);
+    cleared.path = "/admin/callback";
+    cleared.max_age = 0;
+    cleared.secure = ctx.secure_cookies;
+    response.setCookie(cleared);
+    response.noStore();
+    oauth::auditBrowserEvent(ctx, request, "dash.signin", user->id, std::string(kDashClientId));
+    return response;
+}
+
+// ---- pages ---------------------------------------------------------------------------------
+
+using Service = admin::AdminService;
+using Guarded = std::function<http::Response(http::Request&, const Viewer&)>;
+
+admin::Actor actorOf(const http::Request& request, const Viewer& viewer, Area area) {
+    return {area == Area::admin ? "admin_session" : "self_service", viewer.user.id,
+            request.client_address};
+}
+
+http::Handler guarded(oauth::ProviderContext& ctx, Area area, Guarded inner) {
+    return [&ctx, area, inner = std::move(inner)](http::Request& request) -> http::Response {
+        auto viewer = requireViewer(ctx, request, area);
+        if (auto* refused = std::get_if<http::Response>(&viewer)) {
+            return std::move(*refused);
+        }
+        const Viewer& who = std::get<Viewer>(viewer);
+        if (request.method == "POST" && !csrfOk(ctx, request, who)) {
+            return csrfRefused();
+        }
+        return inner(request, who);
+    };
+}
+
+std::string projectTable(const std::vector<sdk::Project>& projects, const std::string& base) {
+    std::string html = "<table class=\"dash-table\"><thead><tr><th>Name</th><th>Client ID</th>"
+                       "<th>Type</th><th>Created</th></tr></thead><tbody>\n";
+    for (const auto& p : projects) {
+        html += "<tr><td><a href=\"" + escapeHtml(base + p.client_id) + "\">" + escapeHtml(p.name) +
+                "</a></td><td><code>" + escapeHtml(p.client_id) + "</code></td><td>" +
+                escapeHtml(p.client_type) + "</td><td>" + timeText(p.created_at) + "</td></tr>\n";
+    }
+    return html + "</tbody></table>\n";
+}
+
+std::string createProjectForm(const std::string& action, const std::string& csrf,
+                              const sdk::Fields& previous, Area area) {
+    std::string inner = textInput("name", "Name", previous.get("name")) +
+                        textInput("description", "Description", previous.get("description"));
+    if (area == Area::admin) {
+        inner += select("client_type", "Client type", {"confidential", "public"},
+                        previous.get("client_type", "confidential"));
+    }
+    inner += textArea("redirect_uris", "Redirect URIs (one per line)", previous.get("redirect_uris"));
+    return std::string(area == Area::admin ? "<h2>New project</h2>\n" : "<h2>Register an app</h2>\n") +
+           form(action, csrf, inner, area == Area::admin ? "Create project" : "Register app");
+}
+
+http::Response projectList(Service& svc, const Viewer& viewer, Area area, const std::string& error,
+                           const sdk::Fields& previous) {
+    const std::string owner = area == Area::admin ? std::string() : viewer.user.id;
+    std::vector<sdk::Project> projects;
+    std::string cursor;
+    for (int pages = 0; pages < 50; ++pages) {
+        auto slice = svc.listProjects(cursor, 200, owner);
+        if (!slice) {
+            return unavailable("The projects could not be read.");
+        }
+        for (auto& project : slice->items) {
+            if (area == Area::admin || project.client_id != kDashClientId) {
+                projects.push_back(std::move(project));
+            }
+        }
+        cursor = slice->next_cursor;
+        if (cursor.empty()) {
+            break;
+        }
+    }
+    const std::string base = area == Area::admin ? "/admin/projects/" : "/apps/";
+    std::string body = error.empty() ? std::string() : alert(error);
+    if (area == Area::apps) {
+        body += "<p class=\"muted\">Apps you register sign their users in through this provider. "
+                "Signed in as " + escapeHtml(viewer.user.email) + ".</p>\n";
+    }
+    body += projects.empty() ? std::string(area == Area::admin ? "<p class=\"muted\">No projects yet.</p>\n"
+                                                               : "<p class=\"muted\">No apps yet.</p>\n")
+                             : projectTable(projects, base);
+    body += createProjectForm(area == Area::admin ? "/admin/projects" : "/apps", viewer.csrf,
+                              previous, area);
+    return page(area, viewer.csrf, error.empty() ? 200 : 400,
+                area == Area::admin ? "Projects" : "My Apps", body);
+}
+
+http::Response secretsShown(Area area, const Viewer& viewer, const sdk::Project& project,
+                            const std::string& title, const std::string& client_secret,
+                            const std::string& signing_key) {
+    const std::string base = area == Area::admin ? "/admin/projects/" : "/apps/";
+    std::string body = "<p class=\"alert\" role=\"alert\">Copy these values now: they are shown "
+                       "only once.</p>\n<table class=\"dash-table\">";
+    body += "<tr><th>client_id</th><td><code>" + escapeHtml(project.client_id) + "</code></td></tr>";
+    if (!client_secret.empty()) {
+        body += secretRow("client_secret", client_secret);
+    }
+    if (!signing_key.empty()) {
+        body += secretRow("signing_key", signing_key);
+    }
+    body += "</table>\n<p><a class=\"button\" href=\"" + escapeHtml(base + project.client_id) +
+            "\">Continue</a></p>\n";
+    return page(area, viewer.csrf, 200, title, body);
+}
+
+http::Response projectDetail(const Viewer& viewer, Area area, const sdk::Project& project,
+                             const std::string& message, int status = 200,
+                             const std::string& uris_text = {}) {
+    const std::string base = (area == Area::admin ? "/admin/projects/" : "/apps/") + project.client_id;
+    std::string body = message.empty() ? std::string() : alert(message);
+    body += "<table class=\"dash-table\">";
+    body += "<tr><th>Client ID</th><td><code>" + escapeHtml(project.client_id) + "</code></td></tr>";
+    body += "<tr><th>Description</th><td>" + escapeHtml(project.description) + "</td></tr>";
+    body += "<tr><th>Client type</th><td>" + escapeHtml(project.client_type) + "</td></tr>";
+    if (area == Area::admin) {
+        body += "<tr><th>Owner</th><td>" +
+                escapeHtml(project.owner_id.empty() ? "-" : project.owner_id) + "</td></tr>";
+        body += "<tr><th>Skip consent</th><td>" + std::string(project.skip_consent ? "yes" : "no") +
+                "</td></tr>";
+    }
+    body += "<tr><th>Created</th><td>" + timeText(project.created_at) + "</td></tr>";
+    body += "<tr><th>Updated</th><td>" + timeText(project.updated_at) + "</td></tr></table>\n";
+    body += "<h2>Redirect URIs</h2>\n" +
+            form(base + "/redirect-uris", viewer.csrf,
+                 textArea("redirect_uris", "One per line",
+                          uris_text.empty() ? joinLines(project.redirect_uris) : uris_text),
+                 "Save redirect URIs");
+    body += "<h2>Credentials</h2>\n";
+    if (project.client_type == "confidential") {
+        body += form(base + "/rotate-secret", viewer.csrf, {}, "Rotate client secret");
+    }
+    body += form(base + "/rotate-key", viewer.csrf,
+                 "<label><input type=\"checkbox\" name=\"keep_previous\" value=\"1\"> Keep the old "
+                 "signing key valid for 24 hours</label>\n",
+                 "Rotate signing key");
+    if (project.client_id != kDashClientId) {
+        body += "<h2>Delete</h2>\n" +
+                form(base + "/delete", viewer.csrf,
+                     "<p class=\"muted\">Deleting revokes every token issued to it.</p>",
+                     "Delete", "button danger");
+    }
+    return page(area, viewer.csrf, status, project.name, body);
+}
+
+// /admin/projects/<id>[/<action>] and /apps/<id>[/<action>].
+http::Response projectAction(Service& svc, http::Request& request, const Viewer& viewer,
+                             Area area) {
+    const auto parts = split(request.path_rest, '/');
+    if (parts.empty() || parts.size() > 2 || !isIdText(parts[0])) {
+        return oauth::errorPage(404, "Not found", "There is no such page.");
+    }
+    auto project = svc.getProject(parts[0]);
+    if (!project) {
+        if (project.error().code == sdk::ErrorCode::not_found) {
+            return oauth::errorPage(404, "Not found", "There is no such project.");
+        }
+        return unavailable("The project could not be read.");
+    }
+    if (area == Area::apps &&
+        (project->owner_id != viewer.user.id || project->client_id == kDashClientId)) {
+        return oauth::errorPage(404, "Not found", "There is no such app.");
+    }
+    const std::string action = parts.size() == 2 ? parts[1] : std::string();
+    if (request.method != "POST") {
+        if (!action.empty()) {
+            return oauth::errorPage(404, "Not found", "There is no such page.");
+        }
+        return projectDetail(viewer, area, *project, {});
+    }
+    const admin::Actor actor = actorOf(request, viewer, area);
+    const oauth::ProviderContext& ctx = svc.context();
+    if (action == "redirect-uris") {
+        const std::string text = request.form.get("redirect_uris");
+        auto uris = lines(text);
+        if (project->client_id == kDashClientId &&
+            std::find(uris.begin(), uris.end(), callbackUri(ctx)) == uris.end()) {
+            return projectDetail(viewer, area, *project,
+                                 "redirect_uris: the dashboard's own callback URI must stay", 400,
+                                 text);
+        }
+        admin::ProjectPatch patch;
+        patch.redirect_uris = std::move(uris);
+        auto updated = svc.updateProject(project->client_id, patch, actor);
+        if (!updated) {
+            if (updated.error().code == sdk::ErrorCode::invalid_argument) {
+                return projectDetail(viewer, area, *project, updated.error().message, 400, text);
+            }
+            return unavailable("The project could not be saved.");
+        }
+        return projectDetail(viewer, area, *updated, "Redirect URIs saved.");
+    }
+    if (action == "rotate-secret") {
+        auto secret = svc.rotateSecret(project->client_id, actor);
+        if (!secret) {
+            if (secret.error().code == sdk::ErrorCode::invalid_argument) {
+                return projectDetail(viewer, area, *project, secret.error().message, 400);
+            }
+            return unavailable("The secret could not be rotated.");
+        }
+        return secretsShown(area, viewer, *project, "New client secret", *secret, {});
+    }
+    if (action == "rotate-key") {
+        const sdk::Seconds grace = request.form.get("keep_previous") == "1" ? 86400 : 0;
+        auto key = svc.rotateSigningKey(project->client_id, grace, actor);
+        if (!key) {
+            if (key.error().code == sdk::ErrorCode::invalid_argument) {
+                return projectDetail(viewer, area, *project, key.error().message, 400);
+            }
+            return unavailable("The signing key could not be rotated.");
+        }
+        return secretsShown(area, viewer, *project, "New signing key", {}, *key);
+    }
+    if (action == "delete" && project->client_id != kDashClientId) {
+        if (auto deleted = svc.deleteProject(project->client_id, actor); !deleted) {
+            return unavailable("The project could not be deleted.");
+        }
+        return http::Response::redirect(area == Area::admin ? "/admin/projects" : "/apps", 303);
+    }
+    return oauth::errorPage(404, "Not found", "There is no such action.");
+}
+
+http::Response projectsRoot(Service& svc, http::Request& request, const Viewer& viewer, Area area) {
+    if (request.method != "POST") {
+        return projectList(svc, viewer, area, {}, {});
+    }
+    admin::ProjectInput input;
+    input.name = trim(request.form.get("name"));
+    input.description = trim(request.form.get("description"));
+    input.owner_id = area == Area::admin ? std::string() : viewer.user.id;
+    input.client_type =
+        area == Area::admin ? request.form.get("client_type", "confidential") : "confidential";
+    input.redirect_uris = lines(request.form.get("redirect_uris"));
+    if (input.redirect_uris.empty()) {
+        return projectList(svc, viewer, area, "redirect_uris: at least one redirect URI is required",
+                           request.form);
+    }
+    auto made = svc.createProject(input, actorOf(request, viewer, area));
+    if (!made) {
+        if (made.error().code == sdk::ErrorCode::invalid_argument ||
+            made.error().code == sdk::ErrorCode::conflict) {
+            return projectList(svc, viewer, area, made.error().message, request.form);
+        }
+        return unavailable("The project could not be created.");
+    }
+    return secretsShown(area, viewer, made->project,
+                        area == Area::admin ? "Project created" : "App registered",
+                        made->client_secret, made->signing_key);
+}
+
+// ---- users, sessions, audit ----------------------------------------------------------------
+
+const std::vector<std::string> kRoles = {"user", "admin"};
+const std::vector<std::string> kStatuses = {"active", "suspended", "disabled"};
+
+std::vector<std::string> withCurrent(std::vector<std::string> choices, const std::string& current) {
+    if (!current.empty() && std::find(choices.begin(), choices.end(), current) == choices.end()) {
+        choices.push_back(current);
+    }
+    return choices;
+}
+
+std::string createUserForm(const std::string& csrf, const sdk::Fields& previous) {
+    return "<h2>New user</h2>\n" +
+           form("/admin/users", csrf,
+                textInput("email", "Email", previous.get("email"), "email") +
+                    textInput("name", "Name", previous.get("name")) +
+                    select("role", "Role", kRoles, previous.get("role", "user")) +
+                    textInput("password", "Password (optional)", {}, "password"),
+                "Create user");
+}
+
+http::Response userList(Service& svc, http::Request& request, const Viewer& viewer,
+                        const std::string& error = {}) {
+    const std::string q = trim(request.query.get("q"));
+    const std::string cursor = request.query.get("cursor");
+    if (q.size() > 320 || cursor.size() > 512) {
+        return oauth::errorPage(400, "Bad request", "The search is too long.");
+    }
+    auto users = svc.listUsers(q, cursor, 50);
+    if (!users) {
+        if (users.error().code == sdk::ErrorCode::invalid_argument) {
+            return oauth::errorPage(400, "Bad request", users.error().message);
+        }
+        return unavailable("The users could not be listed.");
+    }
+    std::string body = error.empty() ? std::string() : alert(error);
+    body += "<form method=\"get\" action=\"/admin/users\" class=\"search\">" +
+            textInput("q", "Search by email", q, "search") +
+            "<button type=\"submit\" class=\"button\">Search</button></form>\n";
+    body += "<table class=\"dash-table\"><thead><tr><th>Email</th><th>Name</th><th>Role</th>"
+            "<th>Status</th><th>Verified</th></tr></thead><tbody>\n";
+    for (const auto& u : users->items) {
+        body += "<tr><td><a href=\"/admin/users/" + escapeHtml(u.id) + "\">" + escapeHtml(u.email) +
+                "</a></td><td>" + escapeHtml(u.name) + "</td><td>" + escapeHtml(u.role) +
+                "</td><td>" + escapeHtml(u.status) + "</td><td>" +
+                (u.email_verified ? "yes" : "no") + "</td></tr>\n";
+    }
+    body += "</tbody></table>\n";
+    if (!users->next_cursor.empty()) {
+        body += "<p><a href=\"" +
+                escapeHtml(oauth::appendQuery("/admin/users",
+                                              {{"q", q}, {"cursor", users->next_cursor}})) +
+                "\">Next page</a></p>\n";
+    }
+    body += createUserForm(viewer.csrf, request.has_form ? request.form : sdk::Fields());
+    return page(Area::admin, viewer.csrf, error.empty() ? 200 : 400, "Users", body);
+}
+
+http::Response usersRoot(Service& svc, http::Request& request, const Viewer& viewer) {
+    if (request.method != "POST") {
+        return userList(svc, request, viewer);
+    }
+    admin::UserInput input;
+    input.email = trim(request.form.get("email"));
+    input.name = trim(request.form.get("name"));
+    input.role = request.form.get("role", "user");
+    if (const std::string password = request.form.get("password"); !password.empty()) {
+        input.password = password;
+    }
+    auto created = svc.createUser(input, actorOf(request, viewer, Area::admin));
+    if (!created) {
+        if (created.error().code == sdk::ErrorCode::invalid_argument ||
+            created.error().code == sdk::ErrorCode::conflict) {
+            return userList(svc, request, viewer, created.error().message);
+        }
+        return unavailable("The user could not be created.");
+    }
+    return http::Response::redirect("/admin/users/" + created->id, 303);
+}
+
+http::Response userDetail(Service& svc, const Viewer& viewer, const sdk::User& user,
+                          const std::string& message, int status = 200) {
+    const std::string base = "/admin/users/" + user.id;
+    std::string body = message.empty() ? std::string() : alert(message);
+    body += "<table class=\"dash-table\">";
+    body += "<tr><th>ID</th><td><code>" + escapeHtml(user.id) + "</code></td></tr>";
+    body += "<tr><th>Email</th><td>" + escapeHtml(user.email) +
+            (user.email_verified ? " (verified)" : " (not verified)") + "</td></tr>";
+    body += "<tr><th>Created</th><td>" + timeText(user.created_at) + "</td></tr></table>\n";
+    body += "<h2>Profile, role and status</h2>\n" +
+            form(base + "/update", viewer.csrf,
+                 textInput("name", "Name", user.name) + select("role", "Role", withCurrent(kRoles, user.role), user.role) +
+                     select("status", "Status", withCurrent(kStatuses, user.status), user.status),
+                 "Save");
+    body += "<h2>Password</h2>\n" +
+            form(base + "/password", viewer.csrf,
+                 textInput("password", "New password", {}, "password"), "Set password");
+    body += "<h2>Sessions</h2>\n";
+    auto sessions = svc.listSessions(user.id);
+    if (!sessions) {
+        body += alert("The sessions could not be listed.");
+    } else if (sessions->empty()) {
+        body += "<p class=\"muted\">No active sessions.</p>\n";
+    } else {
+        body += "<table class=\"dash-table\"><thead><tr><th>Signed in</th><th>Expires</th>"
+                "<th>Address</th><th></th></tr></thead><tbody>\n";
+        for (const auto& s : *sessions) {
+            body += "<tr><td>" + timeText(s.auth_time) + "</td><td>" + timeText(s.expires_at) +
+                    "</td><td>" + escapeHtml(s.client_address) + "</td><td>" +
+                    form(base + "/sessions/" + s.id + "/revoke", viewer.csrf, {}, "Revoke",
+                         "button secondary") +
+                    "</td></tr>\n";
+        }
+        body += "</tbody></table>\n" +
+                form(base + "/sessions/revoke-all", viewer.csrf, {}, "Revoke all sessions",
+                     "button secondary");
+    }
+    body += "<p><a href=\"" + escapeHtml(oauth::appendQuery("/admin/audit", {{"user_id", user.id}})) +
+            "\">Audit events of this user</a></p>\n";
+    if (user.id != viewer.user.id) {
+        body += "<h2>Delete</h2>\n" +
+                form(base + "/delete", viewer.csrf, {}, "Delete user", "button danger");
+    }
+    return page(Area::admin, viewer.csrf, status, user.email, body);
+}
+
+http::Response userAction(Service& svc, http::Request& request, const Viewer& viewer) {
+    const auto parts = split(request.path_rest, '/');
+    if (parts.empty() || parts.size() > 4 || !isIdText(parts[0])) {
+        return oauth::errorPage(404, "Not found", "There is no such page.");
+    }
+    auto user = svc.getUser(parts[0]);
+    if (!user) {
+        if (user.error().code == sdk::ErrorCode::not_found) {
+            return oauth::errorPage(404, "Not found", "There is no such user.");
+        }
+        return unavailable("The user could not be read.");
+    }
+    if (request.method != "POST") {
+        if (parts.size() != 1) {
+            return oauth::errorPage(404, "Not found", "There is no such page.");
+        }
+        return userDetail(svc, viewer, *user, {});
+    }
+    const admin::Actor actor = actorOf(request, viewer, Area::admin);
+    const std::string action = parts.size() >= 2 ? parts[1] : std::string();
+    const auto refusedOr = [&](const sdk::Error& error, std::string_view what) {
+        if (error.code == sdk::ErrorCode::invalid_argument ||
+            error.code == sdk::ErrorCode::conflict) {
+            return userDetail(svc, viewer, *user, error.message, 400);
+        }
+        if (error.code == sdk::ErrorCode::not_found) {
+            return oauth::errorPage(404, "Not found", "There is no such object.");
+        }
+        return unavailable(what);
+    };
+    if (action == "update" && parts.size() == 2) {
+        // The form offers the standard choices and the user's current value; anything else
+        // did not come from it.
+        const auto offered = [](const std::vector<std::string>& choices, const std::string& current,
+                                const std::string& value) {
+            return value == current ||
+                   std::find(choices.begin(), choices.end(), value) != choices.end();
+        };
+        if (!offered(kRoles, user->role, request.form.get("role")) ||
+            !offered(kStatuses, user->status, request.form.get("status"))) {
+            return userDetail(svc, viewer, *user, "role or status: not one of the choices", 400);
+        }
+        admin::UserPatch patch;
+        patch.name = trim(request.form.get("name"));
+        patch.role = request.form.get("role");
+        patch.status = request.form.get("status");
+        if (user->id == viewer.user.id && (*patch.role != "admin" || *patch.status != "active")) {
+            return userDetail(svc, viewer, *user,
+                              "you cannot take away your own admin role or suspend yourself", 400);
+        }
+        auto updated = svc.updateUser(user->id, patch, actor);
+        if (!updated) {
+            return refusedOr(updated.error(), "The user could not be saved.");
+        }
+        return userDetail(svc, viewer, *updated, "Saved.");
+    }
+    if (action == "password" && parts.size() == 2) {
+        if (auto set = svc.setPassword(user->id, request.form.get("password"), actor); !set) {
+            return refusedOr(set.error(), "The password could not be set.");
+        }
+        return userDetail(svc, viewer, *user, "Password set.");
+    }
+    if (action == "sessions" && parts.size() == 4 && parts[3] == "revoke" && isIdText(parts[2])) {
+        auto sessions = svc.listSessions(user->id);
+        if (!sessions) {
+            return unavailable("The sessions could not be listed.");
+        }
+        const bool owned = std::any_of(sessions->begin(), sessions->end(),
+                                       [&](const sdk::Session& s) { return s.id == parts[2]; });
+        if (!owned) {
+            return oauth::errorPage(404, "Not found", "There is no such session.");
+        }
+        if (auto revoked = svc.revokeSession(parts[2], actor); !revoked) {
+            return refusedOr(revoked.error(), "The session could not be revoked.");
+        }
+        return userDetail(svc, viewer, *user, "Session revoked.");
+    }
+    if (action == "sessions" && parts.size() == 3 && parts[2] == "revoke-all") {
+        auto count = svc.revokeAllSessions(user->id, actor);
+        if (!count) {
+            return refusedOr(count.error(), "The sessions could not be revoked.");
+        }
+        return userDetail(svc, viewer, *user,
+                          std::to_string(*count) + " session(s) revoked.");
+    }
+    if (action == "delete" && parts.size() == 2) {
+        if (user->id == viewer.user.id) {
+            return userDetail(svc, viewer, *user, "you cannot delete yourself", 400);
+        }
+        if (auto deleted = svc.deleteUser(user->id, actor); !deleted) {
+            return refusedOr(deleted.error(), "The user could not be deleted.");
+        }
+        return http::Response::redirect("/admin/users", 303);
+    }
+    return oauth::errorPage(404, "Not found", "There is no such action.");
+}
+
+http::Response auditList(Service& svc, http::Request& request, const Viewer& viewer) {
+    sdk::AuditQuery query;
+    query.user_id = trim(request.query.get("user_id"));
+    query.client_id = trim(request.query.get("client_id"));
+    query.type = trim(request.query.get("type"));
+    query.cursor = request.query.get("cursor");
+    query.limit = 100;
+    if (query.user_id.size() > 128 || query.client_id.size() > 128 || query.type.size() > 64 ||
+        query.cursor.size() > 512) {
+        return oauth::errorPage(400, "Bad request", "A filter is too long.");
+    }
+    auto events = svc.listAuditEvents(query);
+    if (!events) {
+        if (events.error().code == sdk::ErrorCode::invalid_argument) {
+            return oauth::errorPage(400, "Bad request", events.error().message);
+        }
+        return unavailable("The audit events could not be listed.");
+    }
+    std::string body = "<form method=\"get\" action=\"/admin/audit\" class=\"search\">" +
+                       textInput("type", "Type", query.type) +
+                       textInput("user_id", "User ID", query.user_id) +
+                       textInput("client_id", "Client ID", query.client_id) +
+                       "<button type=\"submit\" class=\"button\">Filter</button></form>\n";
+    body += "<table class=\"dash-table\"><thead><tr><th>Time</th><th>Type</th><th>User</th>"
+            "<th>Client</th><th>Address</th><th>Detail</th></tr></thead><tbody>\n";
+    for (const auto& e : events->items) {
+        body += "<tr><td>" + timeText(e.time) + "</td><td>" + escapeHtml(e.type) + "</td><td>" +
+                escapeHtml(e.user_id) + "</td><td>" + escapeHtml(e.client_id) + "</td><td>" +
+                escapeHtml(e.client_address) + "</td><td><code>" + escapeHtml(e.detail) +
+                "</code></td></tr>\n";
+    }
+    body += "</tbody></table>\n";
+    if (!events->next_cursor.empty()) {
+        body += "<p><a href=\"" +
+                escapeHtml(oauth::appendQuery("/admin/audit", {{"type", query.type},
+                                                               {"user_id", query.user_id},
+                                                               {"client_id", query.client_id},
+                                                               {"cursor", events->next_cursor}})) +
+                "\">Older events</a></p>\n";
+    }
+    return page(Area::admin, viewer.csrf, 200, "Audit events", body);
+}
+
+}  // namespace
+
+std::string encodeDashCookie(std::string_view key, const DashIdentity& identity) {
+    const std::string payload = identity.user_id + "." + identity.session_id + "." +
+                                std::to_string(identity.expires_at);
+    return payload + "." + crypto::base64UrlEncode(crypto::hmacSha256(key, "dash|" + payload));
+}
+
+std::optional<DashIdentity> decodeDashCookie(std::string_view key, std::string_view value,
+                                             sdk::UnixTime now) {
+    if (key.empty() || value.empty() || value.size() > 400) {
+        return std::nullopt;
+    }
+    const auto parts = split(value, '.');
+    if (parts.size() != 4 || !isIdText(parts[0]) || !isIdText(parts[1]) || parts[2].empty() ||
+        parts[2].size() > 18 ||
+        !std::all_of(parts[2].begin(), parts[2].end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    const std::string payload = parts[0] + "." + parts[1] + "." + parts[2];
+    const std::string mac = crypto::base64UrlEncode(crypto::hmacSha256(key, "dash|" + payload));
+    if (!crypto::constantTimeEquals(mac, parts[3])) {
+        return std::nullopt;
+    }
+    DashIdentity identity{parts[0], parts[1], std::stoll(parts[2])};
+    if (identity.expires_at <= now) {
+        return std::nullopt;
+    }
+    return identity;
+}
+
+sdk::Result<void> ensureDashboardProject(oauth::ProviderContext& ctx) {
+    admin::AdminService svc(ctx);
+    const admin::Actor actor{"dashboard_startup", {}, {}};
+    const std::string callback = callbackUri(ctx);
+    const bool development = ctx.issuer_url.rfind("http://", 0) == 0 &&
+                             oauth::redirectUriProblem(callback, false).has_value();
+    auto existing = svc.getProject(std::string(kDashClientId));
+    if (existing) {
+        if (std::find(existing->redirect_uris.begin(), existing->redirect_uris.end(), callback) !=
+            existing->redirect_uris.end()) {
+            return {};
+        }
+        admin::ProjectPatch patch;
+        patch.redirect_uris = existing->redirect_uris;
+        patch.redirect_uris->push_back(callback);
+        if (development) {
+            patch.development = true;
+        }
+        auto updated = svc.updateProject(existing->client_id, patch, actor);
+        if (!updated) {
+            return updated.error();
+        }
+        return {};
+    }
+    if (existing.error().code != sdk::ErrorCode::not_found) {
+        return existing.error();
+    }
+    admin::ProjectInput input;
+    input.name = "authdash";
+    input.description = "The administration dashboard and My Apps (first party).";
+    input.client_type = "public";
+    input.redirect_uris = {callback};
+    input.grant_types = std::vector<std::string>{"authorization_code"};
+    input.scopes = std::vector<std::string>{"openid", "profile", "email"};
+    input.skip_consent = true;
+    input.development = development;
+    auto created = svc.createProject(input, actor);
+    if (!created) {
+        return created.error();
+    }
+    if (created->project.client_id != kDashClientId) {
+        return sdk::makeError(sdk::ErrorCode::internal,
+                              "the dashboard project was created as " +
+                                  created->project.client_id + " instead of proj_authdash");
+    }
+    return {};
+}
+
+void addDashRoutes(http::Router& router, oauth::ProviderContext& ctx) {
+    auto svc = std::make_shared<Service>(ctx);
+    const std::vector<std::string> get = {"GET"};
+    const std::vector<std::string> get_post = {"GET", "POST"};
+    const std::vector<std::string> post = {"POST"};
+    router.add(get, "/admin", [](http::Request&) {
+        return http::Response::redirect("/admin/projects", 302);
+    });
+    router.add(get, "/admin/callback",
+               [&ctx](http::Request& request) { return callback(ctx, request); });
+    router.add(post, "/admin/signout", [&ctx](http::Request& request) {
+        const auto identity = decodeDashCookie(
+            cookieKey(ctx), request.cookie(std::string(kDashCookie)), ctx.now());
+        if (identity) {
+            const bool ok = request.has_form &&
+                            oauth::csrfValid(ctx.csrf_key, oauth::browserCookieOf(request),
+                                             "dash|" + identity->user_id,
+                                             request.form.get(std::string(oauth::kCsrfField)));
+            if (!ok) {
+                return csrfRefused();
+            }
+        }
+        http::Response response = http::Response::redirect("/", 303);
+        response.setCookie(dashCookie(ctx, {}, 0));
+        return response;
+    });
+    const auto admin_page = [&ctx, svc](auto body) {
+        return guarded(ctx, Area::admin, [svc, body](http::Request& request, const Viewer& viewer) {
+            return body(*svc, request, viewer);
+        });
+    };
+    const auto apps_page = [&ctx, svc](auto body) {
+        return guarded(ctx, Area::apps, [svc, body](http::Request& request, const Viewer& viewer) {
+            return body(*svc, request, viewer);
+        });
+    };
+    router.add(get_post, "/admin/projects",
+               admin_page([](Service& s, http::Request& r, const Viewer& v) {
+                   return projectsRoot(s, r, v, Area::admin);
+               }));
+    router.addPrefix(get_post, "/admin/projects/",
+                     admin_page([](Service& s, http::Request& r, const Viewer& v) {
+                         return projectAction(s, r, v, Area::admin);
+                     }));
+    router.add(get_post, "/admin/users",
+               admin_page([](Service& s, http::Request& r, const Viewer& v) {
+                   return usersRoot(s, r, v);
+               }));
+    router.addPrefix(get_post, "/admin/users/",
+                     admin_page([](Service& s, http::Request& r, const Viewer& v) {
+                         return userAction(s, r, v);
+                     }));
+    router.add(get, "/admin/audit", admin_page([](Service& s, http::Request& r, const Viewer& v) {
+                   return auditList(s, r, v);
+               }));
+    router.add(get_post, "/apps", apps_page([](Service& s, http::Request& r, const Viewer& v) {
+                   return projectsRoot(s, r, v, Area::apps);
+               }));
+    router.addPrefix(get_post, "/apps/", apps_page([](Service& s, http::Request& r, const Viewer& v) {
+                         return projectAction(s, r, v, Area::apps);
+                     }));
+}
+
+}  // namespace authd::dash

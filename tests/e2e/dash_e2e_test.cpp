@@ -1,0 +1,704 @@
+// SPDX-License-Identifier: Apache-2.0
+// authdash (/admin) and My Apps (/apps) against the real authd binary: sign-in through the
+// provider's own code flow, every page and form, CSRF refusal, the non-admin 403, ownership
+// of apps. A cookie jar plays the browser (no JavaScript, as the pages need none).
+// One authd (SQLite, cheap Argon2id) serves the whole executable; every case creates its own
+// users through the bootstrap admin API.
+#define BOOST_TEST_MODULE dash_e2e_test
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+#include <boost/test/unit_test.hpp>
+
+#include "support/authd_process.hpp"
+
+using authd::test::AuthdProcess;
+using authd::test::HttpResult;
+using authd::test::TempDir;
+
+namespace {
+
+const std::string kAdminToken = "dash-e2e-admin-token-0123456789abcdef0123456789";
+const std::string kPassword = "correct horse battery staple";
+const std::string kRedirect = "http://127.0.0.1:3000/api/auth/callback";
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+std::uint16_t freePort() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    const auto port = socket.address().port();
+    socket.close();
+    return port;
+}
+
+const std::string kOneMethod =
+    "authenticators:\n  - id: password\n    plugin: password\n    config:\n      min_length: 10\n";
+
+std::string configYaml(const std::filesystem::path& dir, std::uint16_t port,
+                       const std::string& authenticators) {
+    const std::string d = dir.string();
+    const std::string base = "127.0.0.1:" + std::to_string(port);
+    std::string y;
+    y += "server:\n";
+    y += "  listen: \"" + base + "\"\n";
+    y += "  issuer: \"http://" + base + "\"\n";
+    y += "  threads: 8\n";
+    y += "plugins:\n  paths: [ \"" + authd::test::pluginDir() + "\" ]\n";
+    y += "data_dir: \"" + d + "/var\"\n";
+    y += "storage:\n  plugin: sqlite\n  config:\n    path: \"" + d + "/var/authd.db\"\n";
+    y += authenticators;
+    y += "password_hashing: { t_cost: 1, m_cost_kib: 8192, parallelism: 1 }\n";
+    y += "secrets:\n";
+    y += "  master_key_env: \"\"\n";
+    y += "  master_key_file: \"" + d + "/var/master.key\"\n";
+    y += "  admin_token_env: AUTHD_ADMIN_TOKEN\n";
+    y += "  dev_master_key: true\n";
+    return y;
+}
+
+std::string toJson(const Poco::JSON::Object& object) {
+    std::ostringstream out;
+    Poco::JSON::Stringifier::stringify(object, out);
+    return out.str();
+}
+
+Poco::JSON::Object::Ptr parseObject(const std::string& text) {
+    try {
+        Poco::JSON::Parser parser;
+        return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("not a JSON object (" + e.displayText() + "): " + text);
+    }
+}
+
+std::string encode(const std::string& text) {
+    std::string out;
+    Poco::URI::encode(text, "!#$&'()*+,/:;=?@[]%\" <>", out);
+    return out;
+}
+
+std::string formBody(const Params& params) {
+    std::string body;
+    for (const auto& [name, value] : params) {
+        body += (body.empty() ? "" : "&") + encode(name) + "=" + encode(value);
+    }
+    return body;
+}
+
+std::map<std::string, std::string> queryOf(const std::string& url) {
+    std::map<std::string, std::string> out;
+    for (const auto& [name, value] : Poco::URI(url).getQueryParameters()) {
+        out.emplace(name, value);
+    }
+    return out;
+}
+
+struct Project {
+    std::string client_id;
+    std::string client_secret;
+    std::string name;
+};
+
+struct User {
+    std::string id;
+    std::string email;
+};
+
+class Server {
+  public:
+    explicit Server(const std::string& authenticators = kOneMethod) {
+        for (int attempt = 0;; ++attempt) {
+            port_ = freePort();
+            config_path_ = dir_.write("authd.yaml", configYaml(dir_.path(), port_, authenticators));
+            AuthdProcess::Options options;
+            options.env["AUTHD_ADMIN_TOKEN"] = kAdminToken;
+            try {
+                process_ = std::make_unique<AuthdProcess>(config_path_, options);
+                return;
+            } catch (const std::exception& e) {
+                if (attempt >= 2 || std::string(e.what()).find("in use") == std::string::npos) {
+                    throw;
+                }
+            }
+        }
+    }
+
+    std::string issuer() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    AuthdProcess& process() { return *process_; }
+
+    Poco::JSON::Object::Ptr adminPost(const std::string& path, const Poco::JSON::Object& body) {
+        const HttpResult r =
+            process_->post("/admin/api/v1" + path, toJson(body), "application/json",
+                           {{"Authorization", "Bearer " + kAdminToken}});
+        if (r.status != 201) {
+            throw std::runtime_error("POST /admin/api/v1" + path + " " + toJson(body) +
+                                     " -> HTTP " + std::to_string(r.status) + ": " + r.body);
+        }
+        return parseObject(r.body);
+    }
+
+    // A confidential project on kRedirect; `extra` members are added to the request body.
+    Project createProject(const std::string& name) {
+        return createProject(name, Poco::JSON::Object());
+    }
+    Project createProject(const std::string& name, const Poco::JSON::Object& extra) {
+        Poco::JSON::Object body(extra);
+        body.set("name", name + " " + std::to_string(++serial_));
+        if (!body.has("redirect_uris")) {
+            Poco::JSON::Array uris;
+            uris.add(kRedirect);
+            body.set("redirect_uris", uris);
+        }
+        if (!body.has("client_type")) {
+            body.set("client_type", "confidential");
+        }
+        const auto created = adminPost("/projects", body);
+        return {created->optValue<std::string>("client_id", ""),
+                created->optValue<std::string>("client_secret", ""),
+                created->optValue<std::string>("name", "")};
+    }
+
+    User createUser(const std::string& role = "user", const std::string& status = "active") {
+        const std::string email = "user" + std::to_string(++serial_) + "@example.com";
+        Poco::JSON::Object body;
+        body.set("email", email);
+        body.set("name", "Test User");
+        body.set("role", role);
+        body.set("status", status);
+        body.set("password", kPassword);
+        const auto created = adminPost("/users", body);
+        return {created->optValue<std::string>("id", ""), email};
+    }
+
+  private:
+    TempDir dir_;
+    std::uint16_t port_ = 0;
+    std::string config_path_;
+    std::unique_ptr<AuthdProcess> process_;
+    int serial_ = 0;
+};
+
+Server& server() {
+    static Server instance;
+    return instance;
+}
+
+
+// A browser: a cookie jar over the harness's HTTP client. Redirects are not followed.
+class Browser {
+  public:
+    explicit Browser(Server& target = server()) : server_(&target) {}
+    HttpResult get(const std::string& target) { return send("GET", target, {}, {}); }
+    HttpResult postForm(const std::string& target, const Params& params) {
+        return send("POST", target, formBody(params), "application/x-www-form-urlencoded");
+    }
+    // GET of a Location on the provider (absolute or path).
+    HttpResult follow(const HttpResult& redirect) {
+        BOOST_TEST_REQUIRE(isRedirect(redirect.status),
+                           "expected a redirect, got " << redirect.status << ": " << redirect.body);
+        return get(redirect.header("Location"));
+    }
+    std::string cookie(const std::string& name) const {
+        const auto found = jar_.find(name);
+        return found == jar_.end() ? std::string() : found->second;
+    }
+    void setCookie(const std::string& name, const std::string& value) { jar_[name] = value; }
+
+    static bool isRedirect(int status) { return status == 302 || status == 303; }
+
+  private:
+    HttpResult send(const std::string& method, std::string target, const std::string& body,
+                    const std::string& content_type) {
+        const std::string issuer = server_->issuer();
+        if (target.rfind(issuer, 0) == 0) {
+            target = target.substr(issuer.size());
+        }
+        BOOST_TEST_REQUIRE(target.rfind('/', 0) == 0, "not a provider URL: " << target);
+        std::vector<std::pair<std::string, std::string>> headers;
+        std::string cookies;
+        for (const auto& [name, value] : jar_) {
+            cookies += (cookies.empty() ? "" : "; ") + name + "=" + value;
+        }
+        if (!cookies.empty()) {
+            headers.emplace_back("Cookie", cookies);
+        }
+        HttpResult result = server_->process().request(method, target, body, headers, content_type);
+        for (const auto& [name, value] : result.headers) {
+            if (Poco::icompare(name, "Set-Cookie") == 0) {
+                remember(value);
+            }
+        }
+        return result;
+    }
+
+    void remember(const std::string& header) {
+        const std::string pair = header.substr(0, header.find(';'));
+        const auto eq = pair.find('=');
+        const std::string name = pair.substr(0, eq);
+        const std::string value = eq == std::string::npos ? std::string() : pair.substr(eq + 1);
+        if (header.find("Max-Age=0") != std::string::npos || value.empty()) {
+            jar_.erase(name);
+        } else {
+            jar_[name] = value;
+        }
+    }
+
+    Server* server_;
+    std::map<std::string, std::string> jar_;
+};
+
+// The value of the hidden input `name` in `html`, or "".
+std::string hiddenValue(const std::string& html, const std::string& name) {
+    const std::regex pattern("<input type=\"hidden\" name=\"" + name + "\" value=\"([^\"]*)\"");
+    std::smatch match;
+    return std::regex_search(html, match, pattern) ? match[1].str() : std::string();
+}
+
+std::string formAction(const std::string& html) {
+    const std::regex pattern("<form[^>]*action=\"([^\"]*)\"");
+    std::smatch match;
+    return std::regex_search(html, match, pattern) ? match[1].str() : std::string();
+}
+
+bool contains(const std::string& text, const std::string& needle) {
+    return text.find(needle) != std::string::npos;
+}
+
+bool isRedirectTo(const HttpResult& r, const std::string& prefix) {
+    return Browser::isRedirect(r.status) && r.header("Location").rfind(prefix, 0) == 0;
+}
+
+HttpResult submitPassword(Browser& browser, const HttpResult& login_page, const std::string& email) {
+    BOOST_TEST_REQUIRE(login_page.status == 200, login_page.body);
+    BOOST_TEST_REQUIRE(formAction(login_page.body) == "/login/password");
+    return browser.postForm("/login/password",
+                            {{"csrf_token", hiddenValue(login_page.body, "csrf_token")},
+                             {"req", hiddenValue(login_page.body, "req")},
+                             {"email", email},
+                             {"password", kPassword}});
+}
+
+// Opens `page` without a dashboard session, signs in through the provider and returns the
+// answer of /admin/callback.
+HttpResult signInVia(Browser& browser, const std::string& page, const User& user) {
+    const HttpResult start = browser.get(page);
+    BOOST_TEST_REQUIRE(isRedirectTo(start, "/oauth/authorize?"),
+                       start.status << " " << start.header("Location"));
+    const auto request = queryOf(start.header("Location"));
+    BOOST_TEST(request.at("client_id") == "proj_authdash");
+    BOOST_TEST(request.at("code_challenge_method") == "S256");
+    BOOST_TEST(request.at("redirect_uri") == server().issuer() + "/admin/callback");
+    const HttpResult login = browser.follow(start);
+    BOOST_TEST_REQUIRE(isRedirectTo(login, "/login?req="), login.status << " " << login.body);
+    const HttpResult back = submitPassword(browser, browser.follow(login), user.email);
+    // proj_authdash is first party: no consent page.
+    BOOST_TEST_REQUIRE(isRedirectTo(back, server().issuer() + "/admin/callback?"),
+                       back.status << " " << back.header("Location") << " " << back.body);
+    return browser.follow(back);
+}
+
+// A browser with an admin signed in to the dashboard.
+Browser adminBrowser(User* who = nullptr) {
+    const User admin = server().createUser("admin");
+    Browser browser;
+    const HttpResult done = signInVia(browser, "/admin/projects", admin);
+    BOOST_TEST_REQUIRE(isRedirectTo(done, "/admin/projects"), done.status << " " << done.body);
+    BOOST_TEST_REQUIRE(!browser.cookie("authd_dash").empty());
+    if (who != nullptr) {
+        *who = admin;
+    }
+    return browser;
+}
+
+std::string csrfOf(Browser& browser, const std::string& page) {
+    const HttpResult r = browser.get(page);
+    BOOST_TEST_REQUIRE(r.status == 200, page << ": " << r.status << " " << r.body);
+    const std::string token = hiddenValue(r.body, "csrf_token");
+    BOOST_TEST_REQUIRE(!token.empty());
+    return token;
+}
+
+// The value shown in the "once" table for `label`.
+std::string shownValue(const std::string& html, const std::string& label) {
+    const std::regex pattern("<th>" + label + "</th><td><code[^>]*>([^<]*)</code>");
+    std::smatch match;
+    return std::regex_search(html, match, pattern) ? match[1].str() : std::string();
+}
+
+int clientCredentials(const std::string& client_id, const std::string& secret) {
+    return server()
+        .process()
+        .post("/oauth/token", formBody({{"grant_type", "client_credentials"},
+                                        {"client_id", client_id},
+                                        {"client_secret", secret}}))
+        .status;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(admin_signs_in_through_the_provider_code_flow) {
+    Browser browser = adminBrowser();
+    BOOST_TEST(isRedirectTo(browser.get("/admin"), "/admin/projects"));
+    const HttpResult list = browser.get("/admin/projects");
+    BOOST_TEST_REQUIRE(list.status == 200, list.body);
+    BOOST_TEST(contains(list.body, "/static/authd.css"));
+    BOOST_TEST(contains(list.body, "proj_authdash"));
+    BOOST_TEST(contains(list.header("Content-Security-Policy"), "frame-ancestors 'none'"));
+    // The flow cookie is gone once used.
+    BOOST_TEST(browser.cookie("authd_dash_flow").empty());
+}
+
+BOOST_AUTO_TEST_CASE(non_admin_gets_403_on_every_admin_page) {
+    const User user = server().createUser("user");
+    Browser browser;
+    const HttpResult done = signInVia(browser, "/admin/projects", user);
+    BOOST_TEST(done.status == 403);
+    BOOST_TEST(contains(done.body, "Access denied"));
+    // Signed in to My Apps, the same user still cannot open the dashboard.
+    // The IdP session is there already: the provider answers at once (single sign-on).
+    const HttpResult start = browser.get("/apps");
+    BOOST_TEST_REQUIRE(isRedirectTo(start, "/oauth/authorize?"));
+    const HttpResult back = browser.follow(start);
+    BOOST_TEST_REQUIRE(isRedirectTo(back, server().issuer() + "/admin/callback?"));
+    BOOST_TEST_REQUIRE(isRedirectTo(browser.follow(back), "/apps"));
+    BOOST_TEST(browser.get("/apps").status == 200);
+    for (const std::string& page : std::vector<std::string>{"/admin/projects", "/admin/users", "/admin/audit",
+                                   "/admin/projects/proj_authdash", "/admin/users/" + user.id}) {
+        BOOST_TEST(browser.get(page).status == 403, page);
+    }
+    BOOST_TEST(browser.postForm("/admin/projects", {{"name", "x"}}).status == 403);
+}
+
+BOOST_AUTO_TEST_CASE(callback_refuses_foreign_or_replayed_sign_ins) {
+    const User admin = server().createUser("admin");
+    // No flow cookie: the sign-in was not started here.
+    Browser stranger;
+    BOOST_TEST(stranger.get("/admin/callback?code=abc&state=def").status == 400);
+    // A state that does not match the cookie.
+    Browser browser;
+    const HttpResult start = browser.get("/admin/projects");
+    BOOST_TEST_REQUIRE(isRedirectTo(start, "/oauth/authorize?"));
+    BOOST_TEST(browser.get("/admin/callback?code=abc&state=wrong").status == 400);
+    // The provider's error comes back as a page, not a redirect loop.
+    BOOST_TEST(browser.get("/admin/callback?error=access_denied&state=x").status == 403);
+    // A replayed code.
+    const HttpResult login = browser.follow(browser.follow(start));
+    const HttpResult back = submitPassword(browser, login, admin.email);
+    BOOST_TEST_REQUIRE(isRedirectTo(back, server().issuer() + "/admin/callback?"));
+    const std::string flow = browser.cookie("authd_dash_flow");
+    BOOST_TEST(isRedirectTo(browser.follow(back), "/admin/projects"));
+    browser.setCookie("authd_dash_flow", flow);
+    BOOST_TEST(browser.follow(back).status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(forged_or_missing_dashboard_cookie_means_sign_in_again) {
+    Browser browser = adminBrowser();
+    std::string cookie = browser.cookie("authd_dash");
+    cookie.back() = cookie.back() == 'A' ? 'B' : 'A';
+    browser.setCookie("authd_dash", cookie);
+    BOOST_TEST(isRedirectTo(browser.get("/admin/projects"), "/oauth/authorize?"));
+    browser.setCookie("authd_dash", "garbage");
+    BOOST_TEST(isRedirectTo(browser.get("/admin/users"), "/oauth/authorize?"));
+    Browser nobody;
+    BOOST_TEST(isRedirectTo(nobody.postForm("/admin/projects", {{"name", "x"}}),
+                            "/oauth/authorize?"));
+}
+
+BOOST_AUTO_TEST_CASE(forms_without_a_valid_csrf_token_are_refused) {
+    Browser browser = adminBrowser();
+    const Params project = {{"name", "Forged"}, {"redirect_uris", kRedirect}};
+    BOOST_TEST(browser.postForm("/admin/projects", project).status == 403);
+    Params wrong = project;
+    wrong.emplace_back("csrf_token", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    BOOST_TEST(browser.postForm("/admin/projects", wrong).status == 403);
+    // A token from another admin's browser is worthless here.
+    Browser other = adminBrowser();
+    Params foreign = project;
+    foreign.emplace_back("csrf_token", csrfOf(other, "/admin/projects"));
+    BOOST_TEST(browser.postForm("/admin/projects", foreign).status == 403);
+    BOOST_TEST(!contains(browser.get("/admin/projects").body, "Forged"));
+    BOOST_TEST(browser.postForm("/admin/signout", {}).status == 403);
+    BOOST_TEST(browser.postForm("/admin/projects/proj_authdash/rotate-key", {}).status == 403);
+}
+
+BOOST_AUTO_TEST_CASE(project_lifecycle_through_the_forms) {
+    Browser browser = adminBrowser();
+    const std::string csrf = csrfOf(browser, "/admin/projects");
+
+    // Validation errors come back on the page with the input kept.
+    HttpResult bad = browser.postForm("/admin/projects", {{"csrf_token", csrf},
+                                                          {"name", "Bad URIs"},
+                                                          {"client_type", "confidential"},
+                                                          {"redirect_uris", "http://example.com/cb"}});
+    BOOST_TEST(bad.status == 400);
+    BOOST_TEST(contains(bad.body, "redirect_uris"));
+    BOOST_TEST(contains(bad.body, "Bad URIs"));
+    BOOST_TEST(browser.postForm("/admin/projects", {{"csrf_token", csrf},
+                                                    {"name", ""},
+                                                    {"redirect_uris", kRedirect}})
+                   .status == 400);
+    BOOST_TEST(browser.postForm("/admin/projects", {{"csrf_token", csrf},
+                                                    {"name", "Type"},
+                                                    {"client_type", "weird"},
+                                                    {"redirect_uris", kRedirect}})
+                   .status == 400);
+
+    const HttpResult created = browser.postForm(
+        "/admin/projects", {{"csrf_token", csrf},
+                            {"name", "Dash Lifecycle"},
+                            {"description", "made <by> the dashboard"},
+                            {"client_type", "confidential"},
+                            {"redirect_uris", kRedirect + "\r\n\r\n"}});
+    BOOST_TEST_REQUIRE(created.status == 200, created.body);
+    const std::string client_id = shownValue(created.body, "client_id");
+    const std::string secret = shownValue(created.body, "client_secret");
+    BOOST_TEST_REQUIRE(client_id.rfind("proj_dash_lifecycle", 0) == 0);
+    BOOST_TEST(secret.size() == 64U);
+    BOOST_TEST(shownValue(created.body, "signing_key").size() == 64U);
+    BOOST_TEST(clientCredentials(client_id, secret) == 200);
+
+    // The detail page escapes what it shows and never shows the secret again.
+    const std::string detail_path = "/admin/projects/" + client_id;
+    const HttpResult detail = browser.get(detail_path);
+    BOOST_TEST_REQUIRE(detail.status == 200);
+    BOOST_TEST(contains(detail.body, "made &lt;by&gt; the dashboard"));
+    BOOST_TEST(!contains(detail.body, secret));
+    BOOST_TEST(contains(browser.get("/admin/projects").body, client_id));
+
+    // Redirect URIs: a bad one is refused, a good list is saved.
+    const std::string second = "http://127.0.0.1:4000/cb";
+    BOOST_TEST(browser.postForm(detail_path + "/redirect-uris",
+                                {{"csrf_token", csrf}, {"redirect_uris", "not a uri"}})
+                   .status == 400);
+    BOOST_TEST(browser.postForm(detail_path + "/redirect-uris",
+                                {{"csrf_token", csrf}, {"redirect_uris", ""}})
+                   .status == 400);
+    const HttpResult saved = browser.postForm(
+        detail_path + "/redirect-uris",
+        {{"csrf_token", csrf}, {"redirect_uris", kRedirect + "\n" + second}});
+    BOOST_TEST_REQUIRE(saved.status == 200, saved.body);
+    BOOST_TEST(contains(saved.body, second));
+
+    // Rotate the secret: shown once, the old one stops working.
+    const HttpResult rotated =
+        browser.postForm(detail_path + "/rotate-secret", {{"csrf_token", csrf}});
+    BOOST_TEST_REQUIRE(rotated.status == 200, rotated.body);
+    const std::string new_secret = shownValue(rotated.body, "client_secret");
+    BOOST_TEST(new_secret.size() == 64U);
+    BOOST_TEST(new_secret != secret);
+    BOOST_TEST(clientCredentials(client_id, secret) == 401);
+    BOOST_TEST(clientCredentials(client_id, new_secret) == 200);
+
+    // Rotate the signing key (with and without grace).
+    const HttpResult key = browser.postForm(detail_path + "/rotate-key",
+                                            {{"csrf_token", csrf}, {"keep_previous", "1"}});
+    BOOST_TEST_REQUIRE(key.status == 200, key.body);
+    BOOST_TEST(shownValue(key.body, "signing_key").size() == 64U);
+    BOOST_TEST(browser.postForm(detail_path + "/rotate-key", {{"csrf_token", csrf}}).status == 200);
+
+    // The audit page lists what happened, filterable.
+    const HttpResult audit = browser.get("/admin/audit?client_id=" + client_id);
+    BOOST_TEST_REQUIRE(audit.status == 200);
+    BOOST_TEST(contains(audit.body, "project.created"));
+    BOOST_TEST(contains(audit.body, "project.secret_rotated"));
+    BOOST_TEST(contains(audit.body, "project.signing_key_rotated"));
+    const HttpResult typed = browser.get("/admin/audit?type=project.created&client_id=" + client_id);
+    BOOST_TEST(!contains(typed.body, "project.updated"));
+
+    // Unknown projects and actions are 404 pages.
+    BOOST_TEST(browser.get("/admin/projects/proj_nope").status == 404);
+    BOOST_TEST(browser.get("/admin/projects/bad%20id").status == 404);
+    BOOST_TEST(browser.postForm(detail_path + "/explode", {{"csrf_token", csrf}}).status == 404);
+
+    // The dashboard's own project cannot be deleted or lose its callback.
+    BOOST_TEST(browser.postForm("/admin/projects/proj_authdash/delete", {{"csrf_token", csrf}})
+                   .status == 404);
+    BOOST_TEST(browser.postForm("/admin/projects/proj_authdash/redirect-uris",
+                                {{"csrf_token", csrf}, {"redirect_uris", kRedirect}})
+                   .status == 400);
+
+    // Delete.
+    BOOST_TEST(isRedirectTo(browser.postForm(detail_path + "/delete", {{"csrf_token", csrf}}),
+                            "/admin/projects"));
+    BOOST_TEST(browser.get(detail_path).status == 404);
+    BOOST_TEST(clientCredentials(client_id, new_secret) == 401);
+}
+
+BOOST_AUTO_TEST_CASE(users_sessions_and_audit_pages) {
+    User admin;
+    Browser browser = adminBrowser(&admin);
+    const std::string csrf = csrfOf(browser, "/admin/users");
+
+    // Create (with a password), with validation errors on the page.
+    BOOST_TEST(browser.postForm("/admin/users", {{"csrf_token", csrf}, {"email", "not-an-email"}})
+                   .status == 400);
+    const std::string email = "dash-made-" + admin.id.substr(0, 8) + "@example.com";
+    const HttpResult made = browser.postForm("/admin/users", {{"csrf_token", csrf},
+                                                              {"email", email},
+                                                              {"name", "Dash Made"},
+                                                              {"role", "user"},
+                                                              {"password", kPassword}});
+    BOOST_TEST_REQUIRE(isRedirectTo(made, "/admin/users/"), made.status << " " << made.body);
+    const std::string user_path = made.header("Location");
+    BOOST_TEST(browser.postForm("/admin/users", {{"csrf_token", csrf}, {"email", email}}).status ==
+               400);  // taken
+
+    // List and search.
+    const HttpResult found = browser.get("/admin/users?q=" + encode(email));
+    BOOST_TEST_REQUIRE(found.status == 200);
+    BOOST_TEST(contains(found.body, email));
+    BOOST_TEST(!contains(found.body, admin.email));
+
+    // The new user signs in (the password works) and so has a session.
+    Browser user_browser;
+    const User made_user{user_path.substr(std::string("/admin/users/").size()), email};
+    BOOST_TEST(isRedirectTo(signInVia(user_browser, "/apps", made_user), "/apps"));
+    HttpResult detail = browser.get(user_path);
+    BOOST_TEST_REQUIRE(detail.status == 200);
+    BOOST_TEST(contains(detail.body, "Dash Made"));
+    const std::regex revoke_form("action=\"(" + user_path + "/sessions/[^/\"]+/revoke)\"");
+    std::smatch match;
+    BOOST_TEST_REQUIRE(std::regex_search(detail.body, match, revoke_form));
+    BOOST_TEST(browser.get("/apps").status == 200);
+    const std::string revoke = match[1].str();
+    BOOST_TEST(browser.postForm(revoke, {{"csrf_token", csrf}}).status == 200);
+    // Revoking the IdP session ends the user's My Apps session too.
+    BOOST_TEST(isRedirectTo(user_browser.get("/apps"), "/oauth/authorize?"));
+    BOOST_TEST(browser.postForm(user_path + "/sessions/nosuchsession/revoke", {{"csrf_token", csrf}})
+                   .status == 404);
+    BOOST_TEST(browser.postForm(user_path + "/sessions/revoke-all", {{"csrf_token", csrf}}).status ==
+               200);
+
+    // Edit role and status; bad values are refused.
+    BOOST_TEST(browser.postForm(user_path + "/update", {{"csrf_token", csrf},
+                                                        {"name", "N"},
+                                                        {"role", "emperor"},
+                                                        {"status", "active"}})
+                   .status == 400);
+    const HttpResult updated = browser.postForm(user_path + "/update", {{"csrf_token", csrf},
+                                                                        {"name", "Renamed"},
+                                                                        {"role", "admin"},
+                                                                        {"status", "suspended"}});
+    BOOST_TEST_REQUIRE(updated.status == 200, updated.body);
+    BOOST_TEST(contains(updated.body, "Renamed"));
+    BOOST_TEST(contains(updated.body, "value=\"suspended\" selected"));
+    // An admin cannot lock themselves out.
+    BOOST_TEST(browser.postForm("/admin/users/" + admin.id + "/update", {{"csrf_token", csrf},
+                                                                         {"name", "Me"},
+                                                                         {"role", "user"},
+                                                                         {"status", "active"}})
+                   .status == 400);
+    BOOST_TEST(browser.postForm("/admin/users/" + admin.id + "/delete", {{"csrf_token", csrf}})
+                   .status == 400);
+
+    // Set a password: too short is refused with the reason.
+    BOOST_TEST(browser.postForm(user_path + "/password", {{"csrf_token", csrf}, {"password", "x"}})
+                   .status == 400);
+    BOOST_TEST(browser.postForm(user_path + "/password",
+                                {{"csrf_token", csrf}, {"password", kPassword + " again"}})
+                   .status == 200);
+
+    // Audit: the user's events.
+    const HttpResult audit = browser.get("/admin/audit?user_id=" + made_user.id);
+    BOOST_TEST_REQUIRE(audit.status == 200);
+    BOOST_TEST(contains(audit.body, "user."));
+    BOOST_TEST(browser.get("/admin/audit?type=" + std::string(100, 'x')).status == 400);
+
+    // Delete.
+    BOOST_TEST(isRedirectTo(browser.postForm(user_path + "/delete", {{"csrf_token", csrf}}),
+                            "/admin/users"));
+    BOOST_TEST(browser.get(user_path).status == 404);
+    BOOST_TEST(browser.get("/admin/users/nobody").status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(my_apps_register_edit_rotate_delete_and_ownership) {
+    const User owner = server().createUser("user");
+    Browser browser;
+    BOOST_TEST_REQUIRE(isRedirectTo(signInVia(browser, "/apps", owner), "/apps"));
+    const std::string csrf = csrfOf(browser, "/apps");
+
+    BOOST_TEST(browser.postForm("/apps", {{"name", "No token"}, {"redirect_uris", kRedirect}})
+                   .status == 403);
+    const HttpResult bad = browser.postForm(
+        "/apps", {{"csrf_token", csrf}, {"name", "Bad"}, {"redirect_uris", "ftp://x/cb"}});
+    BOOST_TEST(bad.status == 400);
+    BOOST_TEST(browser.postForm("/apps", {{"csrf_token", csrf}, {"name", "None"}}).status == 400);
+
+    const HttpResult made = browser.postForm("/apps", {{"csrf_token", csrf},
+                                                       {"name", "My Dash App"},
+                                                       {"description", "mine"},
+                                                       {"redirect_uris", kRedirect}});
+    BOOST_TEST_REQUIRE(made.status == 200, made.body);
+    const std::string client_id = shownValue(made.body, "client_id");
+    const std::string secret = shownValue(made.body, "client_secret");
+    BOOST_TEST_REQUIRE(!client_id.empty());
+    BOOST_TEST(secret.size() == 64U);
+    BOOST_TEST(!shownValue(made.body, "signing_key").empty());
+    BOOST_TEST(clientCredentials(client_id, secret) == 200);
+
+    const HttpResult list = browser.get("/apps");
+    BOOST_TEST(contains(list.body, client_id));
+    BOOST_TEST(!contains(list.body, "proj_authdash"));
+    const std::string app = "/apps/" + client_id;
+    BOOST_TEST(!contains(browser.get(app).body, secret));
+    BOOST_TEST(browser.get("/apps/proj_authdash").status == 404);
+
+    const HttpResult uris = browser.postForm(
+        app + "/redirect-uris",
+        {{"csrf_token", csrf}, {"redirect_uris", kRedirect + "\nhttps://app.example.com/cb"}});
+    BOOST_TEST_REQUIRE(uris.status == 200, uris.body);
+    BOOST_TEST(contains(uris.body, "https://app.example.com/cb"));
+    const HttpResult rotated = browser.postForm(app + "/rotate-secret", {{"csrf_token", csrf}});
+    const std::string new_secret = shownValue(rotated.body, "client_secret");
+    BOOST_TEST(new_secret.size() == 64U);
+    BOOST_TEST(clientCredentials(client_id, secret) == 401);
+    BOOST_TEST(clientCredentials(client_id, new_secret) == 200);
+
+    // Another user sees none of it.
+    const User other = server().createUser("user");
+    Browser stranger;
+    BOOST_TEST_REQUIRE(isRedirectTo(signInVia(stranger, "/apps", other), "/apps"));
+    const std::string stranger_csrf = csrfOf(stranger, "/apps");
+    BOOST_TEST(!contains(stranger.get("/apps").body, client_id));
+    BOOST_TEST(stranger.get(app).status == 404);
+    BOOST_TEST(stranger.postForm(app + "/delete", {{"csrf_token", stranger_csrf}}).status == 404);
+    BOOST_TEST(stranger.postForm(app + "/rotate-secret", {{"csrf_token", stranger_csrf}}).status ==
+               404);
+
+    BOOST_TEST(isRedirectTo(browser.postForm(app + "/delete", {{"csrf_token", csrf}}), "/apps"));
+    BOOST_TEST(browser.get(app).status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(sign_out_ends_the_dashboard_session) {
+    Browser browser = adminBrowser();
+    const std::string csrf = csrfOf(browser, "/admin/projects");
+    BOOST_TEST(isRedirectTo(browser.postForm("/admin/signout", {{"csrf_token", csrf}}), "/"));
+    BOOST_TEST(browser.cookie("authd_dash").empty());
+    BOOST_TEST(isRedirectTo(browser.get("/admin/projects"), "/oauth/authorize?"));
+}
