@@ -32,7 +32,7 @@ namespace {
 
 constexpr std::size_t kStateBytes = 32;
 constexpr std::size_t kNonceBytes = 32;
-constexpr std::size_t kVerifierBytes = 32;  // 43 base64url characters (RFC 7636 4.1)
+constexpr std::size_t kVerifierBytes = 32;     // 43 base64url characters (RFC 7636 4.1)
 constexpr sdk::Seconds kMaxIdTokenAge = 3600;  // iat older than this is not a fresh token
 constexpr std::size_t kMaxSubjectBytes = 255;  // OIDC Core 2
 constexpr std::size_t kMaxClaimBytes = 2048;
@@ -42,8 +42,8 @@ auto guarded(const char* what, F&& body) -> decltype(body()) {
     try {
         return body();
     } catch (const Poco::Exception& e) {
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              std::string("oidc_federation: ") + what + " threw: " + e.displayText());
+        return sdk::makeError(sdk::ErrorCode::internal, std::string("oidc_federation: ") + what +
+                                                            " threw: " + e.displayText());
     } catch (const std::exception& e) {
         return sdk::makeError(sdk::ErrorCode::internal,
                               std::string("oidc_federation: ") + what + " threw: " + e.what());
@@ -172,7 +172,8 @@ std::optional<sdk::UnixTime> timeClaim(const Poco::JSON::Object& object, const s
                 return static_cast<sdk::UnixTime>(value.convert<Poco::Int64>());
             }
             const auto unsigned_value = value.convert<Poco::UInt64>();
-            if (unsigned_value > static_cast<Poco::UInt64>(std::numeric_limits<sdk::UnixTime>::max())) {
+            if (unsigned_value >
+                static_cast<Poco::UInt64>(std::numeric_limits<sdk::UnixTime>::max())) {
                 return std::nullopt;
             }
             return static_cast<sdk::UnixTime>(unsigned_value);
@@ -273,7 +274,9 @@ FederationAuthenticator::FederationAuthenticator(std::string instance_id, Federa
                                                  sdk::HostContext& host)
     : instance_id_(std::move(instance_id)), config_(std::move(config)), host_(host) {}
 
-std::string FederationAuthenticator::displayName() const { return config_.label; }
+std::string FederationAuthenticator::displayName() const {
+    return config_.label;
+}
 
 std::string FederationAuthenticator::redirectUri() const {
     std::string issuer = host_.info().issuer;
@@ -333,7 +336,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::submit(const sdk::LoginStep& 
 
 sdk::Result<sdk::Verdict> FederationAuthenticator::submitImpl(const sdk::LoginStep& step) {
     if (step.pending_id.empty()) {
-        return sdk::Verdict::failed("This sign-in has expired. Go back to the app and start again.");
+        return sdk::Verdict::failed(
+            "This sign-in has expired. Go back to the app and start again.");
     }
     auto provider = metadata();
     if (!provider) {
@@ -363,8 +367,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::submitImpl(const sdk::LoginSt
     record.value = stringify(value);
     record.expires_at = now + config_.state_ttl;
     if (auto stored = host_.storage().pluginData().put(record); !stored) {
-        return sdk::makeError(stored.error().code,
-                              "oidc_federation: storing the sign-in state: " + stored.error().message);
+        return sdk::makeError(stored.error().code, "oidc_federation: storing the sign-in state: " +
+                                                       stored.error().message);
     }
 
     std::string scope;
@@ -397,8 +401,8 @@ sdk::Result<std::string> FederationAuthenticator::fetch(const std::string& url,
     request.timeout = config_.timeout;
     auto response = host_.http().send(request);
     if (!response) {
-        return sdk::makeError(sdk::ErrorCode::unavailable,
-                              "fetching the " + what + " from " + url + ": " + response.error().message);
+        return sdk::makeError(sdk::ErrorCode::unavailable, "fetching the " + what + " from " + url +
+                                                               ": " + response.error().message);
     }
     if (response->status != 200) {
         return sdk::makeError(sdk::ErrorCode::unavailable, "fetching the " + what + " from " + url +
@@ -427,8 +431,9 @@ sdk::Result<ProviderMetadata> FederationAuthenticator::metadata() {
     }
     auto document = parseObject(*body);
     if (!document) {
-        return sdk::makeError(sdk::ErrorCode::unavailable,
-                              "the discovery document of " + config_.issuer + " is not a JSON object");
+        return sdk::makeError(sdk::ErrorCode::unavailable, "the discovery document of " +
+                                                               config_.issuer +
+                                                               " is not a JSON object");
     }
     ProviderMetadata provider;
     provider.issuer = stringOr(**document, "issuer");
@@ -443,17 +448,18 @@ sdk::Result<ProviderMetadata> FederationAuthenticator::metadata() {
     provider.jwks_uri = stringOr(**document, "jwks_uri");
     provider.userinfo_endpoint = stringOr(**document, "userinfo_endpoint");
     const bool loopback = isLoopbackUrl(config_.issuer) && config_.issuer.rfind("http://", 0) == 0;
-    for (const auto& [name, url] :
-         std::vector<std::pair<std::string, std::string>>{{"authorization_endpoint", provider.authorization_endpoint},
-                                                          {"token_endpoint", provider.token_endpoint},
-                                                          {"jwks_uri", provider.jwks_uri}}) {
+    for (const auto& [name, url] : std::vector<std::pair<std::string, std::string>>{
+             {"authorization_endpoint", provider.authorization_endpoint},
+             {"token_endpoint", provider.token_endpoint},
+             {"jwks_uri", provider.jwks_uri}}) {
         if (!isUsableEndpoint(url, loopback)) {
             return sdk::makeError(sdk::ErrorCode::unavailable,
-                                  "the discovery document of " + config_.issuer + " has no usable " +
-                                      name + " (an https URL is required)");
+                                  "the discovery document of " + config_.issuer +
+                                      " has no usable " + name + " (an https URL is required)");
         }
     }
-    if (!provider.userinfo_endpoint.empty() && !isUsableEndpoint(provider.userinfo_endpoint, loopback)) {
+    if (!provider.userinfo_endpoint.empty() &&
+        !isUsableEndpoint(provider.userinfo_endpoint, loopback)) {
         provider.userinfo_endpoint.clear();
     }
     auto cached = std::make_shared<Cached>();
@@ -466,8 +472,8 @@ sdk::Result<ProviderMetadata> FederationAuthenticator::metadata() {
     return provider;
 }
 
-sdk::Result<std::shared_ptr<const std::vector<PublicKey>>> FederationAuthenticator::keys(
-    const ProviderMetadata& provider, bool refresh) {
+sdk::Result<std::shared_ptr<const std::vector<PublicKey>>>
+FederationAuthenticator::keys(const ProviderMetadata& provider, bool refresh) {
     const sdk::UnixTime now = host_.clock().now();
     if (!refresh) {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -500,9 +506,10 @@ sdk::Result<std::shared_ptr<const std::vector<PublicKey>>> FederationAuthenticat
 // ---------------------------------------------------------------------------------------------
 // ID token validation
 
-sdk::Result<FederationAuthenticator::Validation> FederationAuthenticator::validateIdToken(
-    const std::string& id_token, const ProviderMetadata& provider, const std::string& nonce,
-    const std::string& access_token) {
+sdk::Result<FederationAuthenticator::Validation>
+FederationAuthenticator::validateIdToken(const std::string& id_token,
+                                         const ProviderMetadata& provider, const std::string& nonce,
+                                         const std::string& access_token) {
     Validation refused;
     auto jws = decodeJws(id_token);
     if (!jws) {
@@ -530,7 +537,8 @@ sdk::Result<FederationAuthenticator::Validation> FederationAuthenticator::valida
                 return set.error();
             }
             for (const PublicKey& key : **set) {
-                if (key.kty != kty || (!jws->kid.empty() && !key.kid.empty() && key.kid != jws->kid)) {
+                if (key.kty != kty ||
+                    (!jws->kid.empty() && !key.kid.empty() && key.kid != jws->kid)) {
                     continue;
                 }
                 had_candidate = true;
@@ -590,7 +598,8 @@ sdk::Result<FederationAuthenticator::Validation> FederationAuthenticator::valida
         refused.reason = "the ID token has expired";
         return refused;
     }
-    if (const auto nbf = timeClaim(claims, "nbf"); claims.has("nbf") && (!nbf || now + config_.leeway < *nbf)) {
+    if (const auto nbf = timeClaim(claims, "nbf");
+        claims.has("nbf") && (!nbf || now + config_.leeway < *nbf)) {
         refused.reason = "the ID token is not valid yet (nbf)";
         return refused;
     }
@@ -634,7 +643,8 @@ sdk::Result<FederationAuthenticator::Validation> FederationAuthenticator::valida
 // Providers that issue an access token may keep profile claims out of the ID token (OIDC Core
 // 5.4): ask the userinfo endpoint for what is missing. Best effort: a failure leaves the
 // identity as the ID token describes it.
-void FederationAuthenticator::addUserinfo(UpstreamIdentity& identity, const ProviderMetadata& provider,
+void FederationAuthenticator::addUserinfo(UpstreamIdentity& identity,
+                                          const ProviderMetadata& provider,
                                           const std::string& access_token) {
     if (provider.userinfo_endpoint.empty() || access_token.empty() ||
         (!identity.email.empty() && !identity.name.empty())) {
@@ -693,14 +703,16 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::callbackImpl(const sdk::Login
     const sdk::Fields& query = step.request.query;
     const std::string state = query.get("state");
     if (state.empty() || state.size() > 512) {
-        return failure("This sign-in response is not valid. Go back to the app and sign in again.", {});
+        return failure("This sign-in response is not valid. Go back to the app and sign in again.",
+                       {});
     }
     auto record = host_.storage().pluginData().take(instance_id_, host_.crypto().sha256Hex(state),
-                                                     host_.clock().now());
+                                                    host_.clock().now());
     if (!record) {
         if (record.error().code != sdk::ErrorCode::not_found) {
             return sdk::makeError(record.error().code,
-                                  "oidc_federation: reading the sign-in state: " + record.error().message);
+                                  "oidc_federation: reading the sign-in state: " +
+                                      record.error().message);
         }
         host_.logger().log(sdk::LogLevel::info, "oidc_federation.state_unknown",
                            "a callback came back with an unknown, used or expired state",
@@ -711,7 +723,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::callbackImpl(const sdk::Login
     }
     auto stored = parseObject(record->value);
     if (!stored) {
-        return sdk::makeError(sdk::ErrorCode::internal, "oidc_federation: a stored state is corrupt");
+        return sdk::makeError(sdk::ErrorCode::internal,
+                              "oidc_federation: a stored state is corrupt");
     }
     const std::string pending_id = stringOr(**stored, "pending_id");
     const std::string nonce = stringOr(**stored, "nonce");
@@ -770,9 +783,9 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::callbackImpl(const sdk::Login
     switch (config_.client_auth) {
     case ClientAuth::client_secret_basic:
         // RFC 6749 2.3.1: each part form-encoded before the Basic encoding.
-        request.headers.emplace_back(
-            "Authorization",
-            "Basic " + base64Encode(urlEncode(config_.client_id) + ":" + urlEncode(config_.client_secret)));
+        request.headers.emplace_back("Authorization",
+                                     "Basic " + base64Encode(urlEncode(config_.client_id) + ":" +
+                                                             urlEncode(config_.client_secret)));
         break;
     case ClientAuth::client_secret_post:
         fields.emplace_back("client_id", config_.client_id);
@@ -791,7 +804,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::callbackImpl(const sdk::Login
     }
     auto tokens = parseObject(response->body);
     if (response->status != 200 || !tokens) {
-        const std::string error = tokens ? stringOr(**tokens, "error").substr(0, 64) : std::string();
+        const std::string error =
+            tokens ? stringOr(**tokens, "error").substr(0, 64) : std::string();
         host_.logger().log(sdk::LogLevel::warning, "oidc_federation.token_failed",
                            "the upstream's token endpoint refused the code",
                            {{"authenticator", instance_id_},
@@ -800,7 +814,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::callbackImpl(const sdk::Login
         audit(step, "signin.failure", {},
               "{\"authenticator\":" + jsonString(instance_id_) +
                   ",\"reason\":\"token_exchange\",\"error\":" + jsonString(error) + "}");
-        return failure(config_.upstream_name + " did not confirm the sign-in. Try again.", pending_id);
+        return failure(config_.upstream_name + " did not confirm the sign-in. Try again.",
+                       pending_id);
     }
     const std::string id_token = stringClaim(**tokens, "id_token").value_or("");
     std::string access_token = stringClaim(**tokens, "access_token").value_or("");
@@ -810,7 +825,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::callbackImpl(const sdk::Login
     if (id_token.empty()) {
         host_.logger().log(sdk::LogLevel::warning, "oidc_federation.id_token_rejected",
                            "the token response has no id_token", {{"authenticator", instance_id_}});
-        return failure(config_.upstream_name + " did not confirm the sign-in. Try again.", pending_id);
+        return failure(config_.upstream_name + " did not confirm the sign-in. Try again.",
+                       pending_id);
     }
 
     auto validation = validateIdToken(id_token, *provider, nonce, access_token);
@@ -890,7 +906,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::signIn(const sdk::LoginStep& 
     }
     if (linked.error().code != sdk::ErrorCode::not_found) {
         return sdk::makeError(linked.error().code,
-                              "oidc_federation: looking up the linked account: " + linked.error().message);
+                              "oidc_federation: looking up the linked account: " +
+                                  linked.error().message);
     }
 
     const std::string email = lower(identity.email);
@@ -902,14 +919,16 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::signIn(const sdk::LoginStep& 
             // A user already linked to another account at this upstream is not re-pointed.
             auto current = store.credentials().get(existing->id, instance_id_);
             if (current) {
-                host_.logger().log(sdk::LogLevel::warning, "oidc_federation.link_refused",
-                                   "the account with this email is linked to another upstream subject",
-                                   {{"authenticator", instance_id_}, {"user_id", existing->id}});
+                host_.logger().log(
+                    sdk::LogLevel::warning, "oidc_federation.link_refused",
+                    "the account with this email is linked to another upstream subject",
+                    {{"authenticator", instance_id_}, {"user_id", existing->id}});
                 return failure(no_account, pending_id);
             }
             if (current.error().code != sdk::ErrorCode::not_found) {
                 return sdk::makeError(current.error().code,
-                                      "oidc_federation: reading credentials: " + current.error().message);
+                                      "oidc_federation: reading credentials: " +
+                                          current.error().message);
             }
             if (auto put = store.credentials().put(credential(existing->id, "email")); !put) {
                 if (put.error().code == sdk::ErrorCode::conflict) {
@@ -918,8 +937,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::signIn(const sdk::LoginStep& 
                         return succeed(again->user_id, "subject");
                     }
                 }
-                return sdk::makeError(put.error().code,
-                                      "oidc_federation: linking the account: " + put.error().message);
+                return sdk::makeError(put.error().code, "oidc_federation: linking the account: " +
+                                                            put.error().message);
             }
             host_.logger().log(sdk::LogLevel::info, "oidc_federation.linked",
                                "linked an existing account by its verified email",
@@ -929,8 +948,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::signIn(const sdk::LoginStep& 
             return succeed(existing->id, "email");
         }
         if (existing.error().code != sdk::ErrorCode::not_found) {
-            return sdk::makeError(existing.error().code,
-                                  "oidc_federation: looking up the email: " + existing.error().message);
+            return sdk::makeError(existing.error().code, "oidc_federation: looking up the email: " +
+                                                             existing.error().message);
         }
     }
 
@@ -977,8 +996,10 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::signIn(const sdk::LoginStep& 
                                "an account already uses the upstream's email; not linked",
                                {{"authenticator", instance_id_}});
             audit(step, "signin.failure", {},
-                  "{\"authenticator\":" + jsonString(instance_id_) + ",\"reason\":\"email_taken\"}");
-            return failure(no_account + " Sign in another way, then ask an administrator to link it.",
+                  "{\"authenticator\":" + jsonString(instance_id_) +
+                      ",\"reason\":\"email_taken\"}");
+            return failure(no_account +
+                               " Sign in another way, then ask an administrator to link it.",
                            pending_id);
         }
         return sdk::makeError(created.error().code,
@@ -988,8 +1009,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::signIn(const sdk::LoginStep& 
                        "created an account for a new upstream user",
                        {{"authenticator", instance_id_}, {"user_id", user.id}});
     audit(step, "user.created", user.id,
-          "{\"authenticator\":" + jsonString(instance_id_) + ",\"upstream\":" +
-              jsonString(identity.issuer) + "}");
+          "{\"authenticator\":" + jsonString(instance_id_) +
+              ",\"upstream\":" + jsonString(identity.issuer) + "}");
     return succeed(user.id, "created");
 }
 
@@ -1008,7 +1029,8 @@ void FederationAuthenticator::audit(const sdk::LoginStep& step, const std::strin
     event.detail = detail;
     if (auto appended = host_.storage().audit().append(event); !appended) {
         host_.logger().log(sdk::LogLevel::error, "oidc_federation.audit_failed",
-                           appended.error().message, {{"authenticator", instance_id_}, {"type", type}});
+                           appended.error().message,
+                           {{"authenticator", instance_id_}, {"type", type}});
     }
 }
 

@@ -49,7 +49,7 @@ struct UpstreamIdentity {
 /// Errors: upstream and token problems are failure verdicts with a message for the user (and
 /// a log line with the reason); store failures are Result errors.
 class FederationAuthenticator final : public sdk::Authenticator {
-public:
+  public:
     static sdk::Result<sdk::AuthenticatorPtr> create(const sdk::InstanceSpec& spec,
                                                      sdk::HostContext& host);
 
@@ -63,7 +63,7 @@ public:
     /// The credential kind (the instance id) and subject (`iss|sub`) of a linked account.
     std::string credentialSubject(const std::string& issuer, const std::string& subject) const;
 
-private:
+  private:
     struct Cached;
     /// The outcome of validating an ID token: the identity or the reason it was refused.
     struct Validation {
@@ -71,7 +71,8 @@ private:
         std::string reason;
     };
 
-    FederationAuthenticator(std::string instance_id, FederationConfig config, sdk::HostContext& host);
+    FederationAuthenticator(std::string instance_id, FederationConfig config,
+                            sdk::HostContext& host);
 
     sdk::Result<sdk::Page> renderImpl(const sdk::LoginStep& step) const;
     sdk::Result<sdk::Verdict> submitImpl(const sdk::LoginStep& step);
@@ -79,8 +80,8 @@ private:
 
     sdk::Result<ProviderMetadata> metadata();
     /// The upstream's keys; `refresh` bypasses the cache (an unknown kid: key rollover).
-    sdk::Result<std::shared_ptr<const std::vector<PublicKey>>> keys(const ProviderMetadata& provider,
-                                                                     bool refresh);
+    sdk::Result<std::shared_ptr<const std::vector<PublicKey>>>
+    keys(const ProviderMetadata& provider, bool refresh);
     sdk::Result<std::string> fetch(const std::string& url, const std::string& what);
     sdk::Result<Validation> validateIdToken(const std::string& id_token,
                                             const ProviderMetadata& provider,

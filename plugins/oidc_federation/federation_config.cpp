@@ -31,7 +31,8 @@ std::string urlHost(const std::string& url) {
     }
     const std::size_t start = scheme + 3;
     std::size_t end = url.find_first_of("/?#", start);
-    std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string authority =
+        url.substr(start, end == std::string::npos ? std::string::npos : end - start);
     const std::size_t at = authority.rfind('@');
     if (at != std::string::npos) {
         authority = authority.substr(at + 1);
@@ -129,7 +130,8 @@ sdk::Result<FederationConfig> parseFederationConfig(const sdk::ConfigNode& node)
     for (const std::string& scope : config.scopes) {
         if (scope.empty() || hasControlOrSpace(scope) || scope.find('"') != std::string::npos ||
             scope.find('\\') != std::string::npos) {
-            errors.push_back(node.where("scopes") + ": \"" + scope + "\" is not a valid scope token");
+            errors.push_back(node.where("scopes") + ": \"" + scope +
+                             "\" is not a valid scope token");
         }
     }
     config.upstream_name = urlHost(config.issuer);

@@ -48,11 +48,16 @@ struct SigFree {
 using SigPtr = std::unique_ptr<ECDSA_SIG, SigFree>;
 
 int decodeChar(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
     return -1;
 }
 
@@ -276,8 +281,10 @@ sdk::Result<Jws> decodeJws(std::string_view compact) {
         return malformed("longer than " + std::to_string(kMaxJwsBytes) + " bytes");
     }
     const std::size_t first = compact.find('.');
-    const std::size_t second = first == std::string_view::npos ? first : compact.find('.', first + 1);
-    if (second == std::string_view::npos || compact.find('.', second + 1) != std::string_view::npos) {
+    const std::size_t second =
+        first == std::string_view::npos ? first : compact.find('.', first + 1);
+    if (second == std::string_view::npos ||
+        compact.find('.', second + 1) != std::string_view::npos) {
         return malformed("not three parts");
     }
     const auto header_text = base64UrlDecode(compact.substr(0, first));

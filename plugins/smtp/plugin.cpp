@@ -26,12 +26,14 @@ sdk::Result<sdk::MailerPtr> makeMailer(const sdk::InstanceSpec& spec,
         const bool auth = !config->username.empty();
         auto mailer = SmtpMailer::create(std::move(*config), host);
         if (mailer) {
-            host.logger().log(sdk::LogLevel::info, "smtp.ready", "mail is sent through SMTP",
-                              {{"server", server}, {"tls", tls}, {"auth", auth ? "true" : "false"}});
+            host.logger().log(
+                sdk::LogLevel::info, "smtp.ready", "mail is sent through SMTP",
+                {{"server", server}, {"tls", tls}, {"auth", auth ? "true" : "false"}});
         }
         return mailer;
     } catch (const std::exception& e) {
-        return sdk::makeError(sdk::ErrorCode::internal, std::string("smtp: factory threw: ") + e.what());
+        return sdk::makeError(sdk::ErrorCode::internal,
+                              std::string("smtp: factory threw: ") + e.what());
     } catch (...) {
         return sdk::makeError(sdk::ErrorCode::internal, "smtp: factory threw");
     }

@@ -28,8 +28,8 @@ bool isHostName(const std::string& host) {
         return false;
     }
     for (const char c : host) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '.' || c == '-' || c == ':' || c == '_';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' || c == '_';
         if (!ok) {
             return false;
         }
@@ -41,19 +41,26 @@ bool isHostName(const std::string& host) {
 
 const char* tlsModeName(TlsMode mode) noexcept {
     switch (mode) {
-    case TlsMode::none: return "none";
-    case TlsMode::starttls: return "starttls";
-    case TlsMode::required_starttls: return "required-starttls";
-    case TlsMode::implicit: return "tls";
+    case TlsMode::none:
+        return "none";
+    case TlsMode::starttls:
+        return "starttls";
+    case TlsMode::required_starttls:
+        return "required-starttls";
+    case TlsMode::implicit:
+        return "tls";
     }
     return "unknown";
 }
 
 const char* authMethodName(AuthMethod method) noexcept {
     switch (method) {
-    case AuthMethod::login: return "login";
-    case AuthMethod::plain: return "plain";
-    case AuthMethod::cram_md5: return "cram-md5";
+    case AuthMethod::login:
+        return "login";
+    case AuthMethod::plain:
+        return "plain";
+    case AuthMethod::cram_md5:
+        return "cram-md5";
     }
     return "unknown";
 }
@@ -82,8 +89,8 @@ void describeSmtpConfig(sdk::ConfigSchema& schema) {
                                "further attempts after a failed one (network errors, 4xx replies)");
     retries.min = 0;
     retries.max = kMaxRetries;
-    auto& retry_delay = schema.add("retry_delay", sdk::ConfigType::duration, false, "1s",
-                                   "pause between attempts");
+    auto& retry_delay =
+        schema.add("retry_delay", sdk::ConfigType::duration, false, "1s", "pause between attempts");
     retry_delay.min = 0;
     retry_delay.max = kMaxRetryDelay;
     schema.add("verify_certificate", sdk::ConfigType::boolean, false, "true",
@@ -124,8 +131,9 @@ sdk::Result<SmtpConfig> parseSmtpConfig(const sdk::ConfigNode& node) {
     } else if (tls == "tls") {
         config.tls = TlsMode::implicit;
     } else {
-        errors.push_back(node.where("tls") + ": expected none, starttls, required-starttls or tls, got \"" +
-                         tls + "\"");
+        errors.push_back(node.where("tls") +
+                         ": expected none, starttls, required-starttls or tls, got \"" + tls +
+                         "\"");
     }
     const std::string auth = node.getString("auth", "login");
     if (auth == "login") {

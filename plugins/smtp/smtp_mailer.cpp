@@ -35,7 +35,7 @@ namespace {
 /// configured host name (Poco's startTLS would use the name it was constructed with, and we
 /// construct from an already connected socket to bound the connect time).
 class Session final : public Poco::Net::SMTPClientSession {
-public:
+  public:
     explicit Session(const Poco::Net::StreamSocket& socket) : SMTPClientSession(socket) {}
 
     std::string ehlo(const std::string& name) {
@@ -83,8 +83,8 @@ public:
             const std::string challenge = decode64(response.size() > 4 ? response.substr(4) : "");
             Poco::HMACEngine<Poco::MD5Engine> hmac(password);
             hmac.update(challenge);
-            status = sendCommand(encode64(user + " " + Poco::DigestEngine::digestToHex(hmac.digest())),
-                                 response);
+            status = sendCommand(
+                encode64(user + " " + Poco::DigestEngine::digestToHex(hmac.digest())), response);
             break;
         }
         }
@@ -93,7 +93,7 @@ public:
         }
     }
 
-private:
+  private:
     static int expect(int status, const std::string& response, int wanted) {
         if (status != wanted) {
             throw Poco::Net::SMTPException("authentication failed", response, status);
@@ -230,9 +230,9 @@ sdk::Result<void> SmtpMailer::send(const sdk::MailMessage& message) {
                                   "smtp cannot name the message: the CSPRNG failed");
         }
         const std::size_t at = parts.from.rfind('@');
-        parts.message_id = "<" + id_token + "@" +
-                           (at == std::string::npos ? std::string("localhost") : parts.from.substr(at + 1)) +
-                           ">";
+        parts.message_id =
+            "<" + id_token + "@" +
+            (at == std::string::npos ? std::string("localhost") : parts.from.substr(at + 1)) + ">";
         parts.boundary = "=_authd_" + boundary_token;
         auto data = formatSmtpMessage(parts);
         if (!data) {
@@ -263,14 +263,15 @@ sdk::Result<void> SmtpMailer::send(const sdk::MailMessage& message) {
             }
         }
         if (last.error.code == sdk::ErrorCode::unavailable && last.retryable) {
-            return sdk::makeError(sdk::ErrorCode::unavailable,
-                                  "smtp server " + endpoint() + " unavailable after " +
-                                      std::to_string(made) + (made == 1 ? " attempt: " : " attempts: ") +
-                                      last.error.message);
+            return sdk::makeError(
+                sdk::ErrorCode::unavailable,
+                "smtp server " + endpoint() + " unavailable after " + std::to_string(made) +
+                    (made == 1 ? " attempt: " : " attempts: ") + last.error.message);
         }
         return last.error;
     } catch (const std::exception& e) {
-        return sdk::makeError(sdk::ErrorCode::internal, scrub(std::string("smtp failed: ") + e.what()));
+        return sdk::makeError(sdk::ErrorCode::internal,
+                              scrub(std::string("smtp failed: ") + e.what()));
     } catch (...) {
         return sdk::makeError(sdk::ErrorCode::internal, "smtp failed with an unknown exception");
     }
@@ -348,14 +349,16 @@ SmtpMailer::Attempt SmtpMailer::attempt(const std::string& from, const std::stri
         if (status >= 500 && status < 600) {
             const bool recipient = e.message().find("Recipient") != std::string::npos ||
                                    text.find("Recipient") != std::string::npos;
-            return failed(recipient ? sdk::ErrorCode::invalid_argument : sdk::ErrorCode::unavailable,
+            return failed(recipient ? sdk::ErrorCode::invalid_argument
+                                    : sdk::ErrorCode::unavailable,
                           "smtp server " + where + " refused: " + text, false);
         }
         return failed(sdk::ErrorCode::unavailable, "smtp server " + where + ": " + text, true);
     } catch (const Poco::Net::SSLException& e) {
         // Certificate and handshake failures do not heal by retrying.
         return failed(sdk::ErrorCode::unavailable,
-                      "TLS with smtp server " + where + " failed: " + scrub(e.displayText()), false);
+                      "TLS with smtp server " + where + " failed: " + scrub(e.displayText()),
+                      false);
     } catch (const Poco::TimeoutException&) {
         return failed(sdk::ErrorCode::unavailable, "smtp server " + where + " timed out", true);
     } catch (const Poco::Exception& e) {

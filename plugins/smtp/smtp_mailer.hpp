@@ -22,7 +22,7 @@ namespace authd::plugins::smtp {
 /// refuses; unavailable when the server cannot be reached, refuses the sender or the
 /// credentials, or fails the TLS checks. Messages name host:port, never a credential.
 class SmtpMailer final : public sdk::Mailer {
-public:
+  public:
     /// Errors: invalid_config when the TLS context cannot be built (an unreadable ca_file).
     static sdk::Result<sdk::MailerPtr> create(SmtpConfig config, sdk::HostContext& host);
 
@@ -35,7 +35,7 @@ public:
         sdk::Error error;
     };
 
-private:
+  private:
     SmtpMailer(SmtpConfig config, Poco::Net::Context::Ptr context, sdk::HostContext& host);
 
     Attempt attempt(const std::string& from, const std::string& to, const std::string& data);

@@ -9,8 +9,6 @@
 // 127.0.0.2 upstream authd, 127.0.0.3 oidc-provider) because browsers share cookies across
 // the ports of one host, and both authds name their cookies alike.
 #define BOOST_TEST_MODULE federation_e2e_test
-#include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <memory>
 #include <regex>
@@ -25,6 +23,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
+#include <boost/test/unit_test.hpp>
 
 #include "federation/e2e_web.hpp"
 #include "support/authd_process.hpp"
@@ -32,7 +31,18 @@
 using authd::test::AuthdProcess;
 using authd::test::HttpResult;
 using authd::test::TempDir;
-using namespace authd::test::e2e;
+using authd::test::e2e::Browser;
+using authd::test::e2e::ChildProcess;
+using authd::test::e2e::contains;
+using authd::test::e2e::formAction;
+using authd::test::e2e::formBody;
+using authd::test::e2e::freePort;
+using authd::test::e2e::hiddenValue;
+using authd::test::e2e::httpRequest;
+using authd::test::e2e::Params;
+using authd::test::e2e::queryOf;
+using authd::test::e2e::resolveUrl;
+using authd::test::e2e::unescapeHtml;
 
 namespace {
 
@@ -93,7 +103,7 @@ struct Client {
 
 // One authd on a loopback address, its admin API reached over HTTP.
 class Authd {
-public:
+  public:
     Authd(const std::string& host, const std::string& authenticators_yaml_for_port_fn_unused = {})
         : host_(host) {
         (void)authenticators_yaml_for_port_fn_unused;
@@ -114,9 +124,9 @@ public:
 
     Poco::JSON::Object::Ptr admin(const std::string& method, const std::string& path,
                                   const Poco::JSON::Object& body, int expected) {
-        const HttpResult r = httpRequest(method, base() + "/admin/api/v1" + path, toJson(body),
-                                         "application/json",
-                                         {{"Authorization", "Bearer " + kAdminToken}});
+        const HttpResult r =
+            httpRequest(method, base() + "/admin/api/v1" + path, toJson(body), "application/json",
+                        {{"Authorization", "Bearer " + kAdminToken}});
         if (r.status != expected) {
             throw std::runtime_error(method + " " + path + " -> HTTP " + std::to_string(r.status) +
                                      ": " + r.body);
@@ -151,7 +161,7 @@ public:
         return admin("POST", "/users", body, 201)->getValue<std::string>("id");
     }
 
-private:
+  private:
     std::string host_;
     std::uint16_t port_ = 0;
     TempDir dir_;
@@ -161,14 +171,14 @@ private:
 std::string federationEntry(const std::string& id, const std::string& issuer,
                             const std::string& client_id, const std::string& secret_file,
                             const std::string& extra) {
-    return "  - id: " + id + "\n    plugin: oidc_federation\n    config:\n      issuer: \"" + issuer +
-           "\"\n      client_id: \"" + client_id + "\"\n      client_secret_file: \"" + secret_file +
-           "\"\n" + extra;
+    return "  - id: " + id + "\n    plugin: oidc_federation\n    config:\n      issuer: \"" +
+           issuer + "\"\n      client_id: \"" + client_id + "\"\n      client_secret_file: \"" +
+           secret_file + "\"\n" + extra;
 }
 
 // The three servers, started once for the executable.
 class Topology {
-public:
+  public:
     Topology() : upstream_("127.0.0.2"), downstream_("127.0.0.1") {
         const std::string down = downstream_.base();
         // (b) npm oidc-provider, one client for the downstream's node-op instance.
@@ -183,9 +193,10 @@ public:
 
         // (a) a second authd as the upstream: two projects for two downstream instances.
         upstream_.start("authenticators:\n  - id: password\n    plugin: password\n");
-        const Client hs = upstream_.createProject("Downstream HS256", down + "/login/upstream-hs/callback");
-        const Client rs =
-            upstream_.createProject("Downstream RS256", down + "/login/upstream-rs/callback", "RS256");
+        const Client hs =
+            upstream_.createProject("Downstream HS256", down + "/login/upstream-hs/callback");
+        const Client rs = upstream_.createProject("Downstream RS256",
+                                                  down + "/login/upstream-rs/callback", "RS256");
         rs_alg_ = rs.id_token_alg;
         hs_alg_ = hs.id_token_alg;
         const std::string hs_file = downstream_.dir().write("hs.secret", hs.client_secret);
@@ -213,7 +224,7 @@ public:
     const std::string& rsAlg() const { return rs_alg_; }
     const std::string& hsAlg() const { return hs_alg_; }
 
-private:
+  private:
     std::string rs_alg_;
     std::string hs_alg_;
     Authd upstream_;
@@ -260,9 +271,9 @@ HttpResult pressButton(Browser& browser, const HttpResult& page) {
     const std::string down = topology().downstream().base();
     const std::string action = formAction(page.body);
     BOOST_TEST_REQUIRE(!action.empty(), page.body);
-    const HttpResult posted = browser.postForm(
-        down + action,
-        {{"csrf_token", hiddenValue(page.body, "csrf_token")}, {"req", hiddenValue(page.body, "req")}});
+    const HttpResult posted =
+        browser.postForm(down + action, {{"csrf_token", hiddenValue(page.body, "csrf_token")},
+                                         {"req", hiddenValue(page.body, "req")}});
     BOOST_TEST_REQUIRE(Browser::isRedirect(posted.status), posted.status << " " << posted.body);
     return posted;
 }
@@ -287,23 +298,25 @@ std::string atUpstream(Browser& browser, HttpResult response, const UpstreamUser
             response = browser.get(next);
             continue;
         }
-        BOOST_TEST_REQUIRE(response.status == 200, browser.lastUrl() << " " << response.status << ": "
-                                                                     << response.body);
+        BOOST_TEST_REQUIRE(response.status == 200,
+                           browser.lastUrl() << " " << response.status << ": " << response.body);
         const std::string here = browser.lastUrl();
         const std::string action = resolveUrl(here, formAction(response.body));
-        if (contains(response.body, "name=\"password\"") && contains(response.body, "name=\"email\"")) {
-            response = browser.postForm(action, {{"csrf_token", hiddenValue(response.body, "csrf_token")},
-                                                 {"req", hiddenValue(response.body, "req")},
-                                                 {"email", user.login},
-                                                 {"password", kPassword}});
+        if (contains(response.body, "name=\"password\"") &&
+            contains(response.body, "name=\"email\"")) {
+            response =
+                browser.postForm(action, {{"csrf_token", hiddenValue(response.body, "csrf_token")},
+                                          {"req", hiddenValue(response.body, "req")},
+                                          {"email", user.login},
+                                          {"password", kPassword}});
         } else if (contains(response.body, "name=\"decision\"")) {
-            response = browser.postForm(action, {{"csrf_token", hiddenValue(response.body, "csrf_token")},
-                                                 {"req", hiddenValue(response.body, "req")},
-                                                 {"decision", user.consent}});
+            response =
+                browser.postForm(action, {{"csrf_token", hiddenValue(response.body, "csrf_token")},
+                                          {"req", hiddenValue(response.body, "req")},
+                                          {"decision", user.consent}});
         } else if (contains(response.body, "name=\"prompt\" value=\"login\"")) {
-            response = browser.postForm(action, {{"prompt", "login"},
-                                                 {"login", user.login},
-                                                 {"password", "any"}});
+            response = browser.postForm(
+                action, {{"prompt", "login"}, {"login", user.login}, {"password", "any"}});
         } else if (contains(response.body, "name=\"prompt\" value=\"consent\"")) {
             response = browser.postForm(action, {{"prompt", "consent"}});
         } else {
@@ -336,15 +349,14 @@ std::map<std::string, std::string> backAtDownstream(Browser& browser, const std:
 
 Poco::JSON::Object::Ptr redeem(const std::string& code) {
     const Client& app = topology().app();
-    const HttpResult r = httpRequest(
-        "POST", topology().downstream().base() + "/oauth/token",
-        formBody({{"grant_type", "authorization_code"},
-                  {"code", code},
-                  {"redirect_uri", kAppRedirect},
-                  {"client_id", app.client_id},
-                  {"client_secret", app.client_secret},
-                  {"code_verifier", kVerifier}}),
-        "application/x-www-form-urlencoded");
+    const HttpResult r = httpRequest("POST", topology().downstream().base() + "/oauth/token",
+                                     formBody({{"grant_type", "authorization_code"},
+                                               {"code", code},
+                                               {"redirect_uri", kAppRedirect},
+                                               {"client_id", app.client_id},
+                                               {"client_secret", app.client_secret},
+                                               {"code_verifier", kVerifier}}),
+                                     "application/x-www-form-urlencoded");
     BOOST_TEST_REQUIRE(r.status == 200, r.body);
     return parseObject(r.body);
 }
@@ -387,7 +399,9 @@ BOOST_AUTO_TEST_CASE(each_upstream_is_its_own_button_beside_the_password_form) {
     BOOST_TEST(contains(chooser.body, "Sign in with Upstream RS"));
     BOOST_TEST(contains(chooser.body, "Sign in with Node OP"));
     const HttpResult button = openButton(browser, "node-op", "chooser-2");
-    BOOST_TEST(contains(button.body, "<button type=\"submit\" class=\"button primary\">Sign in with Node OP</button>"));
+    BOOST_TEST(
+        contains(button.body,
+                 "<button type=\"submit\" class=\"button primary\">Sign in with Node OP</button>"));
     BOOST_TEST(!hiddenValue(button.body, "csrf_token").empty());
 }
 
@@ -410,7 +424,8 @@ BOOST_AUTO_TEST_CASE(hs256_id_tokens_sign_in_through_a_second_authd) {
     const SignedIn second = federatedSignIn(other, "upstream-hs", {email}, "hs-2");
     BOOST_TEST(second.id_claims->getValue<std::string>("sub") == sub);
     BOOST_TEST(second.id_claims->getValue<std::string>("email") == email);
-    BOOST_TEST(contains(topology().downstream().process().output(), "oidc_federation.account_created"));
+    BOOST_TEST(
+        contains(topology().downstream().process().output(), "oidc_federation.account_created"));
 }
 
 BOOST_AUTO_TEST_CASE(rs256_id_tokens_verify_against_the_upstream_jwks) {
@@ -437,7 +452,8 @@ BOOST_AUTO_TEST_CASE(denying_consent_upstream_returns_to_the_button_with_a_messa
     const std::string email = "deny-user@example.com";
     topology().upstream().createUser(email);
     Browser browser;
-    const HttpResult upstream_redirect = pressButton(browser, openButton(browser, "upstream-hs", "deny"));
+    const HttpResult upstream_redirect =
+        pressButton(browser, openButton(browser, "upstream-hs", "deny"));
     const std::string callback = atUpstream(browser, upstream_redirect, {email, "deny"});
     BOOST_TEST(queryOf(callback).at("error") == "access_denied");
     const HttpResult page = browser.get(callback);
@@ -478,7 +494,8 @@ BOOST_AUTO_TEST_CASE(a_tampered_id_token_is_refused) {
         httpRequest("POST", topology().opBase() + "/__test/mode?value=tamper", "", "text/plain");
     BOOST_TEST_REQUIRE(armed.status == 200, armed.body);
     Browser browser;
-    const HttpResult upstream_redirect = pressButton(browser, openButton(browser, "node-op", "tamper"));
+    const HttpResult upstream_redirect =
+        pressButton(browser, openButton(browser, "node-op", "tamper"));
     const std::string callback = atUpstream(browser, upstream_redirect, {"tamper-victim"});
     const HttpResult page = browser.get(callback);
     BOOST_TEST(page.status == 200);
@@ -492,7 +509,8 @@ BOOST_AUTO_TEST_CASE(an_id_token_with_another_nonce_is_refused) {
         httpRequest("POST", topology().opBase() + "/__test/mode?value=nonce", "", "text/plain");
     BOOST_TEST_REQUIRE(armed.status == 200, armed.body);
     Browser browser;
-    const HttpResult upstream_redirect = pressButton(browser, openButton(browser, "node-op", "nonce"));
+    const HttpResult upstream_redirect =
+        pressButton(browser, openButton(browser, "node-op", "nonce"));
     const std::string callback = atUpstream(browser, upstream_redirect, {"nonce-victim"});
     const HttpResult page = browser.get(callback);
     BOOST_TEST(page.status == 200);

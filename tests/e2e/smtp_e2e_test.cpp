@@ -4,8 +4,6 @@
 // message the sink stored, takes the link out of it (decoding quoted-printable when a part
 // uses it) and completes the sign-in with the same cookie jar, down to the tokens.
 #define BOOST_TEST_MODULE smtp_e2e_test
-#include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -22,6 +20,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
+#include <boost/test/unit_test.hpp>
 
 #include "federation/e2e_web.hpp"
 #include "support/authd_process.hpp"
@@ -29,7 +28,17 @@
 using authd::test::AuthdProcess;
 using authd::test::HttpResult;
 using authd::test::TempDir;
-using namespace authd::test::e2e;
+using authd::test::e2e::Browser;
+using authd::test::e2e::ChildProcess;
+using authd::test::e2e::contains;
+using authd::test::e2e::formAction;
+using authd::test::e2e::formBody;
+using authd::test::e2e::freePort;
+using authd::test::e2e::hiddenValue;
+using authd::test::e2e::httpRequest;
+using authd::test::e2e::queryOf;
+using authd::test::e2e::resolveUrl;
+using authd::test::e2e::unescapeHtml;
 
 namespace {
 
@@ -96,7 +105,8 @@ Mail readMail(const std::string& raw) {
     for (auto it = begin; it != std::sregex_iterator(); ++it) {
         const std::size_t start = static_cast<std::size_t>(it->position(0) + it->length(0));
         const std::size_t stop = raw.find("\r\n--", start);
-        const std::string body = raw.substr(start, stop == std::string::npos ? std::string::npos : stop - start);
+        const std::string body =
+            raw.substr(start, stop == std::string::npos ? std::string::npos : stop - start);
         mail.text += (*it)[1].str() == "quoted-printable" ? decodeQuotedPrintable(body) : body;
         mail.text += "\n";
     }
@@ -104,7 +114,7 @@ Mail readMail(const std::string& raw) {
 }
 
 class Deployment {
-public:
+  public:
     Deployment() {
         sink_dir_ = dir_.path() / "mail";
         const std::uint16_t smtp_port = freePort();
@@ -118,11 +128,13 @@ public:
         const std::string d = dir_.path().string();
         const std::string base = "127.0.0.1:" + std::to_string(port_);
         std::string y;
-        y += "server:\n  listen: \"" + base + "\"\n  issuer: \"http://" + base + "\"\n  threads: 8\n";
+        y += "server:\n  listen: \"" + base + "\"\n  issuer: \"http://" + base +
+             "\"\n  threads: 8\n";
         y += "plugins:\n  paths: [ \"" + authd::test::pluginDir() + "\" ]\n";
         y += "data_dir: \"" + d + "/var\"\n";
         y += "storage:\n  plugin: sqlite\n  config:\n    path: \"" + d + "/var/authd.db\"\n";
-        y += "authenticators:\n  - id: email-link\n    plugin: magic_link\n    config: { ttl: 15m }\n";
+        y += "authenticators:\n  - id: email-link\n    plugin: magic_link\n    config: { ttl: 15m "
+             "}\n";
         y += "mail:\n  plugin: smtp\n  config:\n";
         y += "    host: 127.0.0.1\n    port: " + std::to_string(smtp_port) + "\n";
         y += "    from: signin@example.com\n    tls: none\n";
@@ -141,12 +153,12 @@ public:
     AuthdProcess& process() { return *process_; }
 
     Poco::JSON::Object::Ptr adminPost(const std::string& path, const Poco::JSON::Object& body) {
-        const HttpResult r = httpRequest("POST", base() + "/admin/api/v1" + path, toJson(body),
-                                         "application/json",
-                                         {{"Authorization", "Bearer " + kAdminToken}});
+        const HttpResult r =
+            httpRequest("POST", base() + "/admin/api/v1" + path, toJson(body), "application/json",
+                        {{"Authorization", "Bearer " + kAdminToken}});
         if (r.status != 201) {
-            throw std::runtime_error("POST " + path + " -> HTTP " + std::to_string(r.status) + ": " +
-                                     r.body);
+            throw std::runtime_error("POST " + path + " -> HTTP " + std::to_string(r.status) +
+                                     ": " + r.body);
         }
         return parseObject(r.body);
     }
@@ -178,7 +190,7 @@ public:
         return {};
     }
 
-private:
+  private:
     TempDir dir_;
     std::filesystem::path sink_dir_;
     std::unique_ptr<ChildProcess> sink_;
@@ -212,10 +224,12 @@ BOOST_AUTO_TEST_CASE(a_magic_link_mailed_over_smtp_completes_the_sign_in) {
     const std::string user_id = d.adminPost("/users", user_body)->getValue<std::string>("id");
 
     Browser browser;
-    const HttpResult start = browser.get(
-        d.base() + "/oauth/authorize?" +
-        formBody({{"client_id", client_id}, {"redirect_uri", kAppRedirect}, {"response_type", "code"},
-                  {"scope", "openid email"}, {"state", "mail-state"}}));
+    const HttpResult start = browser.get(d.base() + "/oauth/authorize?" +
+                                         formBody({{"client_id", client_id},
+                                                   {"redirect_uri", kAppRedirect},
+                                                   {"response_type", "code"},
+                                                   {"scope", "openid email"},
+                                                   {"state", "mail-state"}}));
     BOOST_TEST_REQUIRE(Browser::isRedirect(start.status), start.body);
     const HttpResult form = browser.follow(start, d.base());
     BOOST_TEST_REQUIRE(form.status == 200, form.body);
@@ -233,7 +247,9 @@ BOOST_AUTO_TEST_CASE(a_magic_link_mailed_over_smtp_completes_the_sign_in) {
     BOOST_TEST(contains(mail.headers, "From: signin@example.com\r\n"));
     BOOST_TEST(contains(mail.headers, "To: mail-user@example.com\r\n"));
     BOOST_TEST(contains(mail.headers, "multipart/alternative"));
-    const std::regex pattern(d.base() + R"(/login/email-link/verify\?token=[A-Za-z0-9_-]{43}&(amp;)?req=[A-Za-z0-9._~%-]+)");
+    const std::regex pattern(
+        d.base() +
+        R"(/login/email-link/verify\?token=[A-Za-z0-9_-]{43}&(amp;)?req=[A-Za-z0-9._~%-]+)");
     std::smatch match;
     BOOST_TEST_REQUIRE(std::regex_search(mail.text, match, pattern), mail.text);
     const std::string link = unescapeHtml(match[0].str());
@@ -260,12 +276,13 @@ BOOST_AUTO_TEST_CASE(a_magic_link_mailed_over_smtp_completes_the_sign_in) {
     BOOST_TEST_REQUIRE(location.rfind(kAppRedirect + "?", 0) == 0, location);
     const auto query = queryOf(location);
     BOOST_TEST(query.at("state") == "mail-state");
-    const HttpResult tokens = httpRequest(
-        "POST", d.base() + "/oauth/token",
-        formBody({{"grant_type", "authorization_code"}, {"code", query.at("code")},
-                  {"redirect_uri", kAppRedirect}, {"client_id", client_id},
-                  {"client_secret", client_secret}}),
-        "application/x-www-form-urlencoded");
+    const HttpResult tokens = httpRequest("POST", d.base() + "/oauth/token",
+                                          formBody({{"grant_type", "authorization_code"},
+                                                    {"code", query.at("code")},
+                                                    {"redirect_uri", kAppRedirect},
+                                                    {"client_id", client_id},
+                                                    {"client_secret", client_secret}}),
+                                          "application/x-www-form-urlencoded");
     BOOST_TEST_REQUIRE(tokens.status == 200, tokens.body);
     const auto claims = jwtClaims(parseObject(tokens.body)->getValue<std::string>("id_token"));
     BOOST_TEST(claims->getValue<std::string>("sub") == user_id);

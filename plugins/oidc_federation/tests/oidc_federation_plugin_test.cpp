@@ -4,8 +4,6 @@
 // made here with OpenSSL, a token endpoint that checks PKCE and client authentication and
 // answers with ID tokens signed here (RS256, ES256, HS256, or deliberately wrong).
 #define BOOST_TEST_MODULE oidc_federation_plugin
-#include <boost/test/unit_test.hpp>
-
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -16,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include <boost/dll/import.hpp>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Stringifier.h>
+#include <boost/dll/import.hpp>
+#include <boost/test/unit_test.hpp>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -82,7 +80,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
 // --- encodings and signatures made here, independently of the plugin -------------------------
 
 std::string b64url(const std::string& bytes) {
-    static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char* kAlphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::string out;
     unsigned buffer = 0;
     int bits = 0;
@@ -113,7 +112,6 @@ std::string toJson(const Poco::JSON::Object& object) {
     return out.str();
 }
 
-
 std::string percentDecode(const std::string& text) {
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -141,7 +139,8 @@ std::map<std::string, std::string> parseForm(const std::string& text) {
 
 std::map<std::string, std::string> queryOf(const std::string& url) {
     const auto q = url.find('?');
-    return q == std::string::npos ? std::map<std::string, std::string>{} : parseForm(url.substr(q + 1));
+    return q == std::string::npos ? std::map<std::string, std::string>{}
+                                  : parseForm(url.substr(q + 1));
 }
 
 struct Key {
@@ -151,8 +150,9 @@ struct Key {
 };
 
 Key makeKey(const std::string& alg, const std::string& kid) {
-    EVP_PKEY* raw = alg == "RS256" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048))
-                                   : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+    EVP_PKEY* raw = alg == "RS256"
+                        ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048))
+                        : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
     BOOST_TEST_REQUIRE(raw != nullptr);
     return {std::shared_ptr<EVP_PKEY>(raw, EVP_PKEY_free), kid, alg};
 }
@@ -188,7 +188,8 @@ Poco::JSON::Object::Ptr publicJwk(const Key& key) {
 std::string signWith(const Key& key, const std::string& input) {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     std::size_t length = 0;
-    BOOST_TEST_REQUIRE(EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key.pkey.get()) == 1);
+    BOOST_TEST_REQUIRE(EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key.pkey.get()) ==
+                       1);
     EVP_DigestSign(ctx, nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()),
                    input.size());
     std::string sig(length, '\0');
@@ -238,17 +239,17 @@ struct Signing {
     std::string alg = "RS256";  // RS256 | ES256 | HS256 | none
     const Key* key = &rsaKey();
     std::string hmac_secret = kSecret;
-    std::string header_kid;      // default: the key's kid ("-" for none)
+    std::string header_kid;       // default: the key's kid ("-" for none)
     bool tamper_payload = false;  // flip a claim after signing
 };
 
 // The upstream provider, answering through the fake HTTP client.
 class Upstream {
-public:
-    std::string issuer = kIssuer;                      // in discovery
+  public:
+    std::string issuer = kIssuer;  // in discovery
     std::vector<const Key*> published = {&rsaKey(), &ecKey()};
     Signing signing;
-    std::function<void(Poco::JSON::Object&)> tweak;    // edits the next ID token's claims
+    std::function<void(Poco::JSON::Object&)> tweak;  // edits the next ID token's claims
     std::function<void(Poco::JSON::Object&)> tweak_userinfo;
     int token_status = 200;
     std::string token_error;
@@ -292,12 +293,13 @@ public:
             }
             token_authorization_headers.push_back(basic);
             // PKCE: the verifier must hash to the challenge sent to the authorization endpoint.
-            const bool pkce_ok = form.count("code_verifier") != 0U &&
-                                 b64url(sha256(form.at("code_verifier"))) ==
-                                     authorization_value("code_challenge");
+            const bool pkce_ok =
+                form.count("code_verifier") != 0U &&
+                b64url(sha256(form.at("code_verifier"))) == authorization_value("code_challenge");
             if (token_status != 200 || !pkce_ok || form.at("code") != "good-code") {
                 response.status = token_status != 200 ? token_status : 400;
-                response.body = "{\"error\":\"" + (token_error.empty() ? "invalid_grant" : token_error) + "\"}";
+                response.body =
+                    "{\"error\":\"" + (token_error.empty() ? "invalid_grant" : token_error) + "\"}";
                 return response;
             }
             Poco::JSON::Object body;
@@ -357,7 +359,8 @@ public:
         header.set("alg", signing.alg);
         header.set("typ", "JWT");
         const std::string kid = !signing.header_kid.empty() ? signing.header_kid
-                                : signing.key != nullptr ? signing.key->kid : "";
+                                : signing.key != nullptr    ? signing.key->kid
+                                                            : "";
         if (kid != "-" && signing.alg != "HS256" && signing.alg != "none") {
             header.set("kid", kid);
         }
@@ -467,7 +470,8 @@ struct Fixture {
     }
 
     // Expects a refusal that sends the user back to the button (pending kept).
-    void expectRefused(const sdk::Verdict& verdict, const std::string& text = "could not be verified") {
+    void expectRefused(const sdk::Verdict& verdict,
+                       const std::string& text = "could not be verified") {
         BOOST_TEST(verdict.kind == sdk::Verdict::Kind::failure);
         BOOST_TEST(verdict.pending_id == "pending-1");
         BOOST_TEST(contains(verdict.message, text), verdict.message);
@@ -541,7 +545,9 @@ BOOST_AUTO_TEST_CASE(render_shows_one_button_posting_the_hidden_fields) {
     s.error = "<b>nope</b>";
     auto page = f.auth().render(s);
     BOOST_TEST_REQUIRE(page.has_value());
-    BOOST_TEST(contains(page->body_html, "<form class=\"login-form federation\" method=\"post\" action=\"/login/upstream\">"));
+    BOOST_TEST(contains(
+        page->body_html,
+        "<form class=\"login-form federation\" method=\"post\" action=\"/login/upstream\">"));
     BOOST_TEST(contains(page->body_html, s.hidden_fields_html));
     BOOST_TEST(contains(page->body_html, ">Sign in with id.example.com</button>"));
     BOOST_TEST(contains(page->body_html, "&lt;b&gt;nope&lt;/b&gt;"));
@@ -575,7 +581,8 @@ BOOST_AUTO_TEST_CASE(submit_redirects_to_the_upstream_with_state_nonce_and_s256_
     // The state is stored only hashed, single use, for ten minutes.
     auto& data = f.host.storage().pluginData();
     BOOST_TEST(!data.get(kInstance, q.at("state"), f.host.clock().now()).has_value());
-    auto record = data.get(kInstance, f.host.crypto().sha256Hex(q.at("state")), f.host.clock().now());
+    auto record =
+        data.get(kInstance, f.host.crypto().sha256Hex(q.at("state")), f.host.clock().now());
     BOOST_TEST_REQUIRE(record.has_value());
     BOOST_TEST(record->expires_at == f.host.clock().now() + 600);
     BOOST_TEST(contains(record->value, "\"pending_id\":\"pending-1\""));
@@ -625,8 +632,9 @@ BOOST_AUTO_TEST_CASE(rs256_sign_in_creates_an_account_and_links_it) {
     BOOST_TEST_REQUIRE(verdict.kind == sdk::Verdict::Kind::success, verdict.message);
     BOOST_TEST(verdict.pending_id == "pending-1");
     BOOST_TEST((verdict.amr == std::vector<std::string>{"fed"}));
-    BOOST_TEST(std::regex_match(verdict.user_id,
-                                std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+    BOOST_TEST(std::regex_match(
+        verdict.user_id,
+        std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
     auto user = f.host.storage().users().get(verdict.user_id);
     BOOST_TEST_REQUIRE(user.has_value());
     BOOST_TEST(user->email == "alice@example.com");
@@ -634,7 +642,8 @@ BOOST_AUTO_TEST_CASE(rs256_sign_in_creates_an_account_and_links_it) {
     BOOST_TEST(user->name == "Alice Upstream");
     BOOST_TEST(user->picture == "https://id.example.com/alice.png");
     BOOST_TEST(user->status == "active");
-    auto credential = f.host.storage().credentials().findBySubject(kInstance, kIssuer + "|upstream-user-1");
+    auto credential =
+        f.host.storage().credentials().findBySubject(kInstance, kIssuer + "|upstream-user-1");
     BOOST_TEST_REQUIRE(credential.has_value());
     BOOST_TEST(credential->user_id == verdict.user_id);
     // The token request: code, verifier, redirect URI, Basic client authentication.
@@ -726,13 +735,21 @@ BOOST_AUTO_TEST_CASE(a_wrong_issuer_or_audience_is_refused) {
 BOOST_AUTO_TEST_CASE(expired_future_and_stale_tokens_are_refused) {
     Fixture f;
     const sdk::UnixTime now = f.host.clock().now();
-    f.upstream.tweak = [now](Poco::JSON::Object& c) { c.set("exp", static_cast<Poco::Int64>(now - 61)); };
+    f.upstream.tweak = [now](Poco::JSON::Object& c) {
+        c.set("exp", static_cast<Poco::Int64>(now - 61));
+    };
     f.expectRefused(f.signIn());
-    f.upstream.tweak = [now](Poco::JSON::Object& c) { c.set("iat", static_cast<Poco::Int64>(now + 120)); };
+    f.upstream.tweak = [now](Poco::JSON::Object& c) {
+        c.set("iat", static_cast<Poco::Int64>(now + 120));
+    };
     f.expectRefused(f.signIn());
-    f.upstream.tweak = [now](Poco::JSON::Object& c) { c.set("iat", static_cast<Poco::Int64>(now - 7200)); };
+    f.upstream.tweak = [now](Poco::JSON::Object& c) {
+        c.set("iat", static_cast<Poco::Int64>(now - 7200));
+    };
     f.expectRefused(f.signIn());
-    f.upstream.tweak = [now](Poco::JSON::Object& c) { c.set("nbf", static_cast<Poco::Int64>(now + 3600)); };
+    f.upstream.tweak = [now](Poco::JSON::Object& c) {
+        c.set("nbf", static_cast<Poco::Int64>(now + 3600));
+    };
     f.expectRefused(f.signIn());
     f.upstream.tweak = [](Poco::JSON::Object& c) { c.set("exp", "tomorrow"); };
     f.expectRefused(f.signIn());
@@ -815,7 +832,8 @@ BOOST_AUTO_TEST_CASE(a_state_works_once_and_unknown_or_expired_states_get_a_clea
 
     f.start();
     f.host.fakeClock().advance(601);
-    const sdk::Verdict late = f.callback({{"code", "good-code"}, {"state", f.upstream.authorization_value("state")}});
+    const sdk::Verdict late =
+        f.callback({{"code", "good-code"}, {"state", f.upstream.authorization_value("state")}});
     BOOST_TEST(late.kind == sdk::Verdict::Kind::failure);
     BOOST_TEST(late.pending_id.empty());
     BOOST_TEST(f.upstream.token_requests.size() == 1U);
@@ -824,9 +842,9 @@ BOOST_AUTO_TEST_CASE(a_state_works_once_and_unknown_or_expired_states_get_a_clea
 BOOST_AUTO_TEST_CASE(an_upstream_error_returns_to_the_button_without_a_token_request) {
     Fixture f;
     f.start();
-    const sdk::Verdict verdict = f.callback(
-        {{"error", "access_denied"}, {"error_description", "user said no"},
-         {"state", f.upstream.authorization_value("state")}});
+    const sdk::Verdict verdict = f.callback({{"error", "access_denied"},
+                                             {"error_description", "user said no"},
+                                             {"state", f.upstream.authorization_value("state")}});
     f.expectRefused(verdict, "access was denied");
     BOOST_TEST(f.upstream.token_requests.empty());
 }

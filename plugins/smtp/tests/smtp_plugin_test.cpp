@@ -5,36 +5,33 @@
 // CRAM-MD5, STARTTLS and implicit TLS with certificate checks, retries, timeouts and
 // header injection.
 #define BOOST_TEST_MODULE smtp_plugin
-#include <boost/test/unit_test.hpp>
-
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <ostream>
+#include <poll.h>
 #include <random>
+#include <signal.h>
+#include <spawn.h>
 #include <sstream>
 #include <string>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
-
-#include <boost/dll/import.hpp>
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
+#include <boost/dll/import.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "authd/sdk/abi.hpp"
 
@@ -67,7 +64,8 @@ const std::string kLink =
 
 const sdk::PluginManifest& manifest() {
     static const std::function<sdk::ManifestFunction> entry =
-        boost::dll::import_alias<sdk::ManifestFunction>(AUTHD_SMTP_PLUGIN_PATH, AUTHD_PLUGIN_SYMBOL);
+        boost::dll::import_alias<sdk::ManifestFunction>(AUTHD_SMTP_PLUGIN_PATH,
+                                                        AUTHD_PLUGIN_SYMBOL);
     static const sdk::PluginManifest* loaded = entry();
     BOOST_TEST_REQUIRE(loaded != nullptr);
     return *loaded;
@@ -91,7 +89,7 @@ std::uint16_t freePort() {
 }
 
 class TempDir {
-public:
+  public:
     TempDir() {
         std::random_device device;
         path_ = fs::temp_directory_path() / ("authd-smtp-test-" + std::to_string(device()));
@@ -105,7 +103,7 @@ public:
     TempDir& operator=(const TempDir&) = delete;
     const fs::path& path() const { return path_; }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -145,18 +143,17 @@ struct Certificate {
 
 Certificate makeCertificate(const fs::path& dir) {
     Certificate out{dir / "cert.pem", dir / "key.pem"};
-    const int status =
-        run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-             "-nodes", "-keyout", out.key.string(), "-out", out.cert.string(), "-days", "2",
-             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-             "-batch"});
+    const int status = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-nodes", "-keyout", out.key.string(),
+                            "-out", out.cert.string(), "-days", "2", "-subj", "/CN=localhost",
+                            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-batch"});
     BOOST_TEST_REQUIRE(status == 0, "openssl req failed");
     return out;
 }
 
 // The SMTP sink (smtp_sink.py), started on a free port; killed on destruction.
 class Sink {
-public:
+  public:
     struct Options {
         std::string mode = "plain";  // plain | starttls | implicit
         bool auth = false;
@@ -166,11 +163,16 @@ public:
 
     explicit Sink(const Options& options) : dir_(temp_.path() / "mail") {
         port_ = freePort();
-        std::vector<std::string> args = {"/usr/bin/python3", AUTHD_SMTP_SINK,
-                                         "--port", std::to_string(port_),
-                                         "--dir", dir_.string(),
-                                         "--mode", options.mode,
-                                         "--fail-first", std::to_string(options.fail_first)};
+        std::vector<std::string> args = {"/usr/bin/python3",
+                                         AUTHD_SMTP_SINK,
+                                         "--port",
+                                         std::to_string(port_),
+                                         "--dir",
+                                         dir_.string(),
+                                         "--mode",
+                                         options.mode,
+                                         "--fail-first",
+                                         std::to_string(options.fail_first)};
         if (options.auth) {
             args.insert(args.end(), {"--user", kUser, "--password", kPassword});
         }
@@ -226,7 +228,7 @@ public:
         return out;
     }
 
-private:
+  private:
     void start(const std::vector<std::string>& args) {
         int pipe_fds[2];
         BOOST_TEST_REQUIRE(::pipe(pipe_fds) == 0);
@@ -271,7 +273,7 @@ private:
 // A server that accepts connections and answers each with `greeting` (nothing when empty)
 // before closing it after `hold`; counts connections.
 class StubServer {
-public:
+  public:
     StubServer(std::string greeting, std::chrono::milliseconds hold)
         : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)), greeting_(std::move(greeting)),
           hold_(hold) {
@@ -287,7 +289,7 @@ public:
     std::uint16_t port() const { return socket_.address().port(); }
     int connections() const { return connections_.load(); }
 
-private:
+  private:
     void serve() {
         while (!stop_) {
             if (!socket_.poll(Poco::Timespan(0, 100'000), Poco::Net::Socket::SELECT_READ)) {
@@ -374,9 +376,12 @@ std::string lower(std::string text) {
 }
 
 int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
     return -1;
 }
 
@@ -434,8 +439,7 @@ std::vector<Part> splitMultipart(const Part& message, const std::string& raw_bod
     const std::string type = message.headers.at("content-type");
     const std::size_t at = type.find("boundary=\"");
     BOOST_TEST_REQUIRE(at != std::string::npos);
-    const std::string boundary =
-        "--" + type.substr(at + 10, type.find('"', at + 10) - (at + 10));
+    const std::string boundary = "--" + type.substr(at + 10, type.find('"', at + 10) - (at + 10));
     std::vector<Part> parts;
     std::size_t start = raw_body.find(boundary + "\r\n");
     BOOST_TEST_REQUIRE(start != std::string::npos);
@@ -812,7 +816,8 @@ BOOST_AUTO_TEST_CASE(starttls_with_a_trusted_certificate_and_auth) {
     f.config.set("tls", "required-starttls");
     auto required = f.make();
     auto sent_required = required->send(message());
-    BOOST_TEST_REQUIRE(sent_required.has_value(), (sent_required ? "" : sent_required.error().message));
+    BOOST_TEST_REQUIRE(sent_required.has_value(),
+                       (sent_required ? "" : sent_required.error().message));
     const auto received = sink.messages();
     BOOST_TEST_REQUIRE(received.size() == 2U);
     BOOST_TEST(contains(received[0].meta, "\"tls\": true"));

@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "e2e_web.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cctype>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <regex>
+#include <signal.h>
+#include <spawn.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -102,7 +101,9 @@ ChildProcess::~ChildProcess() {
     std::filesystem::remove(log_path_, ec);
 }
 
-std::string ChildProcess::output() const { return readAll(log_path_); }
+std::string ChildProcess::output() const {
+    return readAll(log_path_);
+}
 
 std::uint16_t freePort(const std::string& host) {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, 0));
@@ -178,7 +179,9 @@ std::string resolveUrl(const std::string& base, const std::string& location) {
     return resolved.toString();
 }
 
-HttpResult Browser::get(const std::string& url) { return send("GET", url, {}, {}); }
+HttpResult Browser::get(const std::string& url) {
+    return send("GET", url, {}, {});
+}
 
 HttpResult Browser::postForm(const std::string& url, const Params& params) {
     return send("POST", url, formBody(params), "application/x-www-form-urlencoded");
@@ -222,7 +225,8 @@ HttpResult Browser::send(const std::string& method, const std::string& url, cons
         const std::string pair = value.substr(0, value.find(';'));
         const auto eq = pair.find('=');
         const std::string cookie_name = pair.substr(0, eq);
-        const std::string cookie_value = eq == std::string::npos ? std::string() : pair.substr(eq + 1);
+        const std::string cookie_value =
+            eq == std::string::npos ? std::string() : pair.substr(eq + 1);
         const std::string lower = Poco::toLower(value);
         if (lower.find("max-age=0") != std::string::npos ||
             lower.find("expires=thu, 01 jan 1970") != std::string::npos || cookie_value.empty()) {

@@ -22,7 +22,7 @@ namespace authd::test::e2e {
 /// Construction waits until the output contains `ready` (throws std::runtime_error with the
 /// output when it exits or times out first). SIGTERM, then SIGKILL, on destruction.
 class ChildProcess {
-public:
+  public:
     ChildProcess(const std::vector<std::string>& argv, const std::string& ready,
                  std::chrono::seconds timeout = std::chrono::seconds(60),
                  const std::string& working_dir = {});
@@ -33,7 +33,7 @@ public:
     std::string output() const;
     int pid() const { return pid_; }
 
-private:
+  private:
     int pid_ = -1;
     std::string log_path_;
 };
@@ -55,7 +55,7 @@ HttpResult httpRequest(const std::string& method, const std::string& url,
 /// A browser: one cookie jar per host name (ports share cookies, as in real browsers),
 /// redirects followed only when asked.
 class Browser {
-public:
+  public:
     HttpResult get(const std::string& url);
     HttpResult postForm(const std::string& url, const Params& params);
     /// GET of a redirect's Location, resolved against `base` (the URL that answered).
@@ -66,7 +66,7 @@ public:
 
     static bool isRedirect(int status) { return status == 301 || status == 302 || status == 303; }
 
-private:
+  private:
     HttpResult send(const std::string& method, const std::string& url, const std::string& body,
                     const std::string& content_type);
 
