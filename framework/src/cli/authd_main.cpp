@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/api.hpp"
 #include "app/host_context.hpp"
 #include "app/server.hpp"
 #include "config/authd_config.hpp"
@@ -108,6 +109,7 @@ int serve(const std::vector<std::string>& args) {
         return kExitFailure;
     }
     (*provider)->registerRoutes((*server)->router());
+    authd::admin::addAdminApiRoutes((*server)->router(), (*provider)->context());
     if (auto dashboard = authd::dash::ensureDashboardProject((*provider)->context()); !dashboard) {
         std::cerr << "authd: the dashboard project: " << dashboard.error().message << '\n';
         return kExitFailure;

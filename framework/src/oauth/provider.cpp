@@ -162,7 +162,6 @@ void Provider::registerRoutes(http::Router& router) {
     addLoginRoutes(router, ctx);
     addLogoutRoutes(router, ctx);
     addStaticRoutes(router, ctx);
-    addBootstrapAdminRoutes(router, ctx);
 }
 
 void addOAuthRoute(http::Router& router, const std::vector<std::string>& methods,

@@ -74,7 +74,6 @@ void addAuthorizeRoutes(http::Router& router, ProviderContext& ctx);   // author
 void addLoginRoutes(http::Router& router, ProviderContext& ctx);       // /login, /login/<id>/...
 void addLogoutRoutes(http::Router& router, ProviderContext& ctx);      // logout, back-channel
 void addStaticRoutes(http::Router& router, ProviderContext& ctx);      // /static/authd.css
-void addBootstrapAdminRoutes(http::Router& router, ProviderContext& ctx);  // the two admin calls
 
 /// Registers `handler` under both /oauth/<name> and /api/oauth/<name>.
 void addOAuthRoute(http::Router& router, const std::vector<std::string>& methods,
