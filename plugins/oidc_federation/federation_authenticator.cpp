@@ -473,8 +473,11 @@ sdk::Result<ProviderMetadata> FederationAuthenticator::metadata() {
 }
 
 sdk::Result<std::shared_ptr<const std::vector<PublicKey>>>
-FederationAuthenticator::keys(const ProviderMetadata& provider, bool refresh) {
+FederationAuthenticator::keys(const ProviderMetadata& provider, bool refresh, bool* fetched) {
     const sdk::UnixTime now = host_.clock().now();
+    if (fetched != nullptr) {
+        *fetched = false;
+    }
     if (!refresh) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (keys_cache_ && keys_cache_->jwks_uri == provider.jwks_uri &&
@@ -496,6 +499,9 @@ FederationAuthenticator::keys(const ProviderMetadata& provider, bool refresh) {
     cached->jwks_uri = provider.jwks_uri;
     cached->keys = std::make_shared<const std::vector<PublicKey>>(std::move(parsed).value());
     auto result = cached->keys;
+    if (fetched != nullptr) {
+        *fetched = true;
+    }
     {
         std::lock_guard<std::mutex> lock(mutex_);
         keys_cache_ = std::move(cached);
@@ -531,8 +537,9 @@ FederationAuthenticator::validateIdToken(const std::string& id_token,
         const std::string kty = jws->alg == "RS256" ? "RSA" : "EC";
         bool verified = false;
         bool had_candidate = false;
+        bool fresh = false;
         for (int round = 0; round < 2 && !verified; ++round) {
-            auto set = keys(provider, round == 1);
+            auto set = keys(provider, round == 1, &fresh);
             if (!set) {
                 return set.error();
             }
@@ -547,8 +554,10 @@ FederationAuthenticator::validateIdToken(const std::string& id_token,
                     break;
                 }
             }
-            if (had_candidate) {
-                break;  // a known key that does not verify is a bad signature, not a rollover
+            if (had_candidate || (round == 0 && fresh)) {
+                // A known key that does not verify is a bad signature, not a rollover; keys
+                // fetched a moment ago are as new as a refetch would give.
+                break;
             }
             if (round == 0) {
                 host_.logger().log(sdk::LogLevel::info, "oidc_federation.jwks_refresh",

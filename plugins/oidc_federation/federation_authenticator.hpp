@@ -80,8 +80,9 @@ class FederationAuthenticator final : public sdk::Authenticator {
 
     sdk::Result<ProviderMetadata> metadata();
     /// The upstream's keys; `refresh` bypasses the cache (an unknown kid: key rollover).
+    /// `fetched` (optional) tells whether they were fetched just now.
     sdk::Result<std::shared_ptr<const std::vector<PublicKey>>>
-    keys(const ProviderMetadata& provider, bool refresh);
+    keys(const ProviderMetadata& provider, bool refresh, bool* fetched = nullptr);
     sdk::Result<std::string> fetch(const std::string& url, const std::string& what);
     sdk::Result<Validation> validateIdToken(const std::string& id_token,
                                             const ProviderMetadata& provider,
