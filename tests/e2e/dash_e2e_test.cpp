@@ -6,6 +6,9 @@
 // users through the bootstrap admin API.
 #define BOOST_TEST_MODULE dash_e2e_test
 #include <chrono>
+#include <fstream>
+#include <set>
+#include <thread>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
@@ -61,7 +64,7 @@ const std::string kOneMethod =
     "authenticators:\n  - id: password\n    plugin: password\n    config:\n      min_length: 10\n";
 
 std::string configYaml(const std::filesystem::path& dir, std::uint16_t port,
-                       const std::string& authenticators) {
+                       const std::string& registration) {
     const std::string d = dir.string();
     const std::string base = "127.0.0.1:" + std::to_string(port);
     std::string y;
@@ -72,7 +75,11 @@ std::string configYaml(const std::filesystem::path& dir, std::uint16_t port,
     y += "plugins:\n  paths: [ \"" + authd::test::pluginDir() + "\" ]\n";
     y += "data_dir: \"" + d + "/var\"\n";
     y += "storage:\n  plugin: sqlite\n  config:\n    path: \"" + d + "/var/authd.db\"\n";
-    y += authenticators;
+    y += kOneMethod;
+    if (!registration.empty()) {
+        y += "registration: " + registration + "\n";
+        y += "mail:\n  plugin: outbox\n  config:\n    dir: \"" + d + "/outbox\"\n";
+    }
     y += "password_hashing: { t_cost: 1, m_cost_kib: 8192, parallelism: 1 }\n";
     y += "secrets:\n";
     y += "  master_key_env: \"\"\n";
@@ -132,10 +139,10 @@ struct User {
 
 class Server {
   public:
-    explicit Server(const std::string& authenticators = kOneMethod) {
+    explicit Server(const std::string& registration = {}) {
         for (int attempt = 0;; ++attempt) {
             port_ = freePort();
-            config_path_ = dir_.write("authd.yaml", configYaml(dir_.path(), port_, authenticators));
+            config_path_ = dir_.write("authd.yaml", configYaml(dir_.path(), port_, registration));
             AuthdProcess::Options options;
             options.env["AUTHD_ADMIN_TOKEN"] = kAdminToken;
             try {
@@ -151,6 +158,7 @@ class Server {
 
     std::string issuer() const { return "http://127.0.0.1:" + std::to_string(port_); }
     AuthdProcess& process() { return *process_; }
+    std::filesystem::path outbox() const { return dir_.path() / "outbox"; }
 
     Poco::JSON::Object::Ptr adminPost(const std::string& path, const Poco::JSON::Object& body) {
         const HttpResult r =
@@ -214,6 +222,7 @@ Server& server() {
 class Browser {
   public:
     explicit Browser(Server& target = server()) : server_(&target) {}
+    Server& target() { return *server_; }
     HttpResult get(const std::string& target) { return send("GET", target, {}, {}); }
     HttpResult postForm(const std::string& target, const Params& params) {
         return send("POST", target, formBody(params), "application/x-www-form-urlencoded");
@@ -313,20 +322,20 @@ HttpResult signInVia(Browser& browser, const std::string& page, const User& user
     const auto request = queryOf(start.header("Location"));
     BOOST_TEST(request.at("client_id") == "proj_authdash");
     BOOST_TEST(request.at("code_challenge_method") == "S256");
-    BOOST_TEST(request.at("redirect_uri") == server().issuer() + "/admin/callback");
+    BOOST_TEST(request.at("redirect_uri") == browser.target().issuer() + "/admin/callback");
     const HttpResult login = browser.follow(start);
     BOOST_TEST_REQUIRE(isRedirectTo(login, "/login?req="), login.status << " " << login.body);
     const HttpResult back = submitPassword(browser, browser.follow(login), user.email);
     // proj_authdash is first party: no consent page.
-    BOOST_TEST_REQUIRE(isRedirectTo(back, server().issuer() + "/admin/callback?"),
+    BOOST_TEST_REQUIRE(isRedirectTo(back, browser.target().issuer() + "/admin/callback?"),
                        back.status << " " << back.header("Location") << " " << back.body);
     return browser.follow(back);
 }
 
 // A browser with an admin signed in to the dashboard.
-Browser adminBrowser(User* who = nullptr) {
-    const User admin = server().createUser("admin");
-    Browser browser;
+Browser adminBrowser(User* who = nullptr, Server& target = server()) {
+    const User admin = target.createUser("admin");
+    Browser browser(target);
     const HttpResult done = signInVia(browser, "/admin/projects", admin);
     BOOST_TEST_REQUIRE(isRedirectTo(done, "/admin/projects"), done.status << " " << done.body);
     BOOST_TEST_REQUIRE(!browser.cookie("authd_dash").empty());
@@ -701,4 +710,157 @@ BOOST_AUTO_TEST_CASE(sign_out_ends_the_dashboard_session) {
     BOOST_TEST(isRedirectTo(browser.postForm("/admin/signout", {{"csrf_token", csrf}}), "/"));
     BOOST_TEST(browser.cookie("authd_dash").empty());
     BOOST_TEST(isRedirectTo(browser.get("/admin/projects"), "/oauth/authorize?"));
+}
+
+namespace {
+
+Server& openServer() {
+    static Server instance("open");
+    return instance;
+}
+
+Server& inviteServer() {
+    static Server instance("invite");
+    return instance;
+}
+
+std::set<std::string> outboxFiles(Server& target) {
+    std::set<std::string> files;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(target.outbox(), ec)) {
+        if (entry.path().extension() == ".eml") {
+            files.insert(entry.path().string());
+        }
+    }
+    return files;
+}
+
+std::string newMail(Server& target, const std::set<std::string>& before) {
+    for (int i = 0; i < 1000; ++i) {
+        for (const std::string& file : outboxFiles(target)) {
+            if (before.count(file) == 0) {
+                std::ifstream in(file, std::ios::binary);
+                std::ostringstream text;
+                text << in.rdbuf();
+                return text.str();
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    BOOST_FAIL("no mail reached the outbox in 20 seconds");
+    return {};
+}
+
+std::string verifyLinkIn(const std::string& mail) {
+    const std::regex pattern(R"(/register/verify\?token=([A-Za-z0-9_-]{43}))");
+    std::smatch match;
+    BOOST_TEST_REQUIRE(std::regex_search(mail, match, pattern), mail);
+    return match[1].str();
+}
+
+HttpResult postRegistration(Browser& browser, const Params& fields) {
+    const HttpResult form = browser.get("/register");
+    BOOST_TEST_REQUIRE(form.status == 200, form.body);
+    Params params = {{"csrf_token", hiddenValue(form.body, "csrf_token")}};
+    params.insert(params.end(), fields.begin(), fields.end());
+    return browser.postForm("/register", params);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(registration_closed_is_404) {
+    Browser browser;
+    BOOST_TEST(browser.get("/register").status == 404);
+    BOOST_TEST(browser.postForm("/register", {{"email", "a@example.com"}}).status == 404);
+    BOOST_TEST(browser.get("/register/verify?token=x").status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(open_registration_verifies_the_email_with_a_single_use_link) {
+    Server& target = openServer();
+    Browser browser(target);
+    const HttpResult form = browser.get("/register");
+    BOOST_TEST_REQUIRE(form.status == 200);
+    BOOST_TEST(contains(form.body, "name=\"password\""));
+    BOOST_TEST(!contains(form.body, "name=\"invite\""));
+    // CSRF, then each kind of bad input.
+    BOOST_TEST(browser.postForm("/register", {{"email", "x@example.com"}, {"password", kPassword}})
+                   .status == 403);
+    BOOST_TEST(postRegistration(browser, {{"email", "not-an-email"}, {"password", kPassword}})
+                   .status == 400);
+    BOOST_TEST(postRegistration(browser, {{"email", "short@example.com"}, {"password", "short"}})
+                   .status == 400);
+    BOOST_TEST(postRegistration(browser, {{"email", ""}, {"password", ""}}).status == 400);
+
+    const auto before = outboxFiles(target);
+    const HttpResult done = postRegistration(
+        browser, {{"email", "self@example.com"}, {"name", "Self"}, {"password", kPassword}});
+    BOOST_TEST_REQUIRE(done.status == 200, done.body);
+    BOOST_TEST(contains(done.body, "Check your email"));
+    const std::string token = verifyLinkIn(newMail(target, before));
+
+    // An existing address gets the same answer and no second account.
+    BOOST_TEST(contains(postRegistration(browser, {{"email", "self@example.com"},
+                                                   {"password", kPassword}})
+                            .body,
+                        "Check your email"));
+
+    const HttpResult confirm = browser.get("/register/verify?token=" + token);
+    BOOST_TEST_REQUIRE(confirm.status == 200);
+    const Params post = {{"csrf_token", hiddenValue(confirm.body, "csrf_token")}, {"token", token}};
+    BOOST_TEST(browser.postForm("/register/verify", {{"token", token}}).status == 403);
+    const HttpResult verified = browser.postForm("/register/verify", post);
+    BOOST_TEST_REQUIRE(verified.status == 200, verified.body);
+    BOOST_TEST(contains(verified.body, "self@example.com"));
+    BOOST_TEST(browser.postForm("/register/verify", post).status == 400);  // single use
+    BOOST_TEST(browser.get("/register/verify").status == 400);
+
+    // The new account signs in to My Apps, and the dashboard shows it verified.
+    Browser user_browser(target);
+    BOOST_TEST(isRedirectTo(signInVia(user_browser, "/apps", {"", "self@example.com"}), "/apps"));
+    Browser admin = adminBrowser(nullptr, target);
+    const HttpResult users = admin.get("/admin/users?q=self%40example.com");
+    BOOST_TEST(contains(users.body, "<td>active</td><td>yes</td>"));
+}
+
+BOOST_AUTO_TEST_CASE(invite_registration_needs_a_code_made_in_the_dashboard) {
+    Server& target = inviteServer();
+    Browser browser(target);
+    BOOST_TEST(contains(browser.get("/register").body, "name=\"invite\""));
+    BOOST_TEST(postRegistration(browser, {{"email", "inv@example.com"}, {"password", kPassword}})
+                   .status == 400);
+    BOOST_TEST(postRegistration(browser, {{"email", "inv@example.com"},
+                                          {"password", kPassword},
+                                          {"invite", "made-up"}})
+                   .status == 400);
+
+    Browser admin = adminBrowser(nullptr, target);
+    const std::string csrf = csrfOf(admin, "/admin/invites");
+    BOOST_TEST(admin.postForm("/admin/invites", {}).status == 403);
+    const HttpResult made = admin.postForm("/admin/invites", {{"csrf_token", csrf}});
+    BOOST_TEST_REQUIRE(made.status == 200);
+    const std::string code = shownValue(made.body, "invite_code");
+    BOOST_TEST_REQUIRE(!code.empty());
+
+    const auto before = outboxFiles(target);
+    BOOST_TEST(contains(postRegistration(browser, {{"email", "inv@example.com"},
+                                                   {"password", kPassword},
+                                                   {"invite", code}})
+                            .body,
+                        "Check your email"));
+    verifyLinkIn(newMail(target, before));
+    // The code worked once.
+    BOOST_TEST(postRegistration(browser, {{"email", "inv2@example.com"},
+                                          {"password", kPassword},
+                                          {"invite", code}})
+                   .status == 400);
+    // A refused registration does not use the code up.
+    const std::string second = shownValue(admin.postForm("/admin/invites", {{"csrf_token", csrf}}).body,
+                                          "invite_code");
+    BOOST_TEST(postRegistration(browser, {{"email", "bad"}, {"password", kPassword}, {"invite", second}})
+                   .status == 400);
+    BOOST_TEST(contains(postRegistration(browser, {{"email", "inv3@example.com"},
+                                                   {"password", kPassword},
+                                                   {"invite", second}})
+                            .body,
+                        "Check your email"));
 }

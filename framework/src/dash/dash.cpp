@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "admin/service.hpp"
+#include "dash/registration.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
@@ -95,13 +96,14 @@ std::string navOf(Area area, const std::string& csrf) {
     std::string nav = "<nav class=\"dash-nav\">";
     if (area == Area::admin) {
         nav += "<a href=\"/admin/projects\">Projects</a> · <a href=\"/admin/users\">Users</a> · "
-               "<a href=\"/admin/audit\">Audit</a> · <a href=\"/apps\">My Apps</a>";
+               "<a href=\"/admin/audit\">Audit</a> · <a href=\"/admin/invites\">Invites</a> · "
+               "<a href=\"/apps\">My Apps</a>";
     } else {
         nav += "<a href=\"/apps\">My Apps</a>";
     }
-    nav += " <form method=\"post\" action=\"/admin/signout\" class=\"inline\">" +
+    nav += "<form method=\"post\" action=\"/admin/signout\" class=\"inline\">" +
            oauth::hiddenField(oauth::kCsrfField, csrf) +
-           "<button type=\"submit\" class=\"link\">Sign out of the dashboard</button></form>";
+           "<button type=\"submit\" class=\"linklike\">Sign out</button></form>";
     nav += "</nav>\n";
     return nav;
 }
@@ -112,36 +114,45 @@ http::Response page(Area area, const std::string& csrf, int status, const std::s
     view.status = status;
     view.title = title + (area == Area::admin ? " · authdash" : " · My Apps");
     view.heading = title;
-    view.body_html = navOf(area, csrf) + body;
+    // The dashboard's additions to the shared sheet (wider card, tables, navigation).
+    view.body_html = "<link rel=\"stylesheet\" href=\"" + std::string(kDashStylesheetPath) + "\">\n" +
+                     navOf(area, csrf) + "<div class=\"dash\">" + body + "</div>";
     return oauth::renderPage(view);
 }
 
 std::string form(const std::string& action, const std::string& csrf, const std::string& inner,
-                 const std::string& button, const std::string& button_class = "button") {
+                 const std::string& button, const std::string& button_class = "button primary") {
     return "<form method=\"post\" action=\"" + escapeHtml(action) + "\">" +
            oauth::hiddenField(oauth::kCsrfField, csrf) + inner + "<button type=\"submit\" class=\"" +
            button_class + "\">" + escapeHtml(button) + "</button></form>\n";
 }
 
+std::string field(const std::string& name, const std::string& label, const std::string& control) {
+    return "<div class=\"field\"><label for=\"f-" + name + "\">" + escapeHtml(label) + "</label>" +
+           control + "</div>\n";
+}
+
 std::string textInput(const std::string& name, const std::string& label,
                       const std::string& value = {}, const std::string& type = "text") {
-    return "<label>" + escapeHtml(label) + "<input type=\"" + type + "\" name=\"" + name +
-           "\" value=\"" + escapeHtml(value) + "\"></label>\n";
+    return field(name, label,
+                 "<input id=\"f-" + name + "\" type=\"" + type + "\" name=\"" + name + "\" value=\"" +
+                     escapeHtml(value) + "\">");
 }
 
 std::string textArea(const std::string& name, const std::string& label, const std::string& value) {
-    return "<label>" + escapeHtml(label) + "<textarea name=\"" + name + "\" rows=\"4\">" +
-           escapeHtml(value) + "</textarea></label>\n";
+    return field(name, label,
+                 "<textarea id=\"f-" + name + "\" name=\"" + name + "\" rows=\"4\">" +
+                     escapeHtml(value) + "</textarea>");
 }
 
 std::string select(const std::string& name, const std::string& label,
                    const std::vector<std::string>& options, const std::string& current) {
-    std::string out = "<label>" + escapeHtml(label) + "<select name=\"" + name + "\">";
+    std::string out = "<select id=\"f-" + name + "\" name=\"" + name + "\">";
     for (const auto& option : options) {
         out += "<option value=\"" + escapeHtml(option) + "\"" +
                (option == current ? " selected" : "") + ">" + escapeHtml(option) + "</option>";
     }
-    return out + "</select></label>\n";
+    return field(name, label, out + "</select>");
 }
 
 std::string alert(const std::string& message) {
@@ -843,7 +854,58 @@ http::Response auditList(Service& svc, http::Request& request, const Viewer& vie
     return page(Area::admin, viewer.csrf, 200, "Audit events", body);
 }
 
+http::Response invites(Service& svc, http::Request& request, const Viewer& viewer) {
+    oauth::ProviderContext& ctx = svc.context();
+    const std::string mode = config::registrationModeName(ctx.config.registration);
+    std::string body = "<p>Registration is <strong>" + escapeHtml(mode) + "</strong>";
+    body += mode == "invite" ? ": a new account needs an invite code.</p>\n"
+                             : " (set <code>registration: invite</code> for invite codes to "
+                               "be asked for).</p>\n";
+    if (request.method == "POST") {
+        auto code = createInviteCode(ctx, viewer.user.id);
+        if (!code) {
+            return unavailable("The invite code could not be stored.");
+        }
+        oauth::auditBrowserEvent(ctx, request, "invite.created", viewer.user.id, {});
+        body += "<p class=\"alert\" role=\"alert\">Copy this code now: it is shown only once "
+                "and works once, for 7 days.</p>\n<table class=\"dash-table\">" +
+                secretRow("invite_code", *code) + "</table>\n";
+    }
+    body += form("/admin/invites", viewer.csrf, {}, "Create an invite code");
+    return page(Area::admin, viewer.csrf, 200, "Invites", body);
+}
+
 }  // namespace
+
+std::string_view dashStylesheet() noexcept {
+    // Colours and controls are the shared sheet's; this only widens the card for tables.
+    static constexpr std::string_view kSheet = R"css(main.card { max-width: 64rem; }
+.dash-nav { display: flex; flex-wrap: wrap; align-items: center; gap: 0.25rem 1rem;
+  margin: 0 0 1.25rem; padding: 0 0 0.75rem; border-bottom: 1px solid #d0d5dd; }
+.dash-nav form { margin: 0 0 0 auto; }
+.linklike { font: inherit; color: #1746c2; background: none; border: 0; padding: 0;
+  text-decoration: underline; text-underline-offset: 0.15em; cursor: pointer; }
+.dash form { margin: 0 0 1rem; }
+.dash .field textarea { display: block; width: 100%; padding: 0.5rem 0.75rem; font: inherit;
+  font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.9375rem;
+  border: 1px solid #687385; border-radius: 0.375rem; }
+.dash .field input[type=checkbox] { display: inline; width: auto; min-height: 0; }
+.dash-table { width: 100%; border-collapse: collapse; margin: 0 0 1.25rem; font-size: 0.9375rem; }
+.dash-table th, .dash-table td { text-align: left; vertical-align: top; padding: 0.5rem 0.625rem;
+  border-bottom: 1px solid #e4e7ec; overflow-wrap: anywhere; }
+.dash-table thead th { color: #4a5363; font-weight: 600; border-bottom: 1px solid #d0d5dd; }
+.dash-table td form { margin: 0; }
+.dash-table .button { min-height: 2rem; padding: 0.25rem 0.75rem; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.875rem; }
+code.secret { padding: 0.125rem 0.375rem; background: #eef4ff; border-radius: 0.25rem; }
+.search { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: flex-end; }
+.search .field { flex: 1 1 12rem; margin: 0; }
+.button.danger { color: #ffffff; background: #b42318; border-color: #b42318; }
+.button.danger:hover { background: #7a1414; border-color: #7a1414; color: #ffffff; }
+.button.secondary { color: #1746c2; background: #ffffff; }
+)css";
+    return kSheet;
+}
 
 std::string encodeDashCookie(std::string_view key, const DashIdentity& identity) {
     const std::string payload = identity.user_id + "." + identity.session_id + "." +
@@ -930,6 +992,12 @@ void addDashRoutes(http::Router& router, oauth::ProviderContext& ctx) {
     router.add(get, "/admin", [](http::Request&) {
         return http::Response::redirect("/admin/projects", 302);
     });
+    router.add(get, std::string(kDashStylesheetPath), [](http::Request&) {
+        http::Response response = http::Response::text(200, std::string(dashStylesheet()));
+        response.headers.set("Content-Type", "text/css; charset=utf-8");
+        response.headers.set("Cache-Control", "public, max-age=3600");
+        return response;
+    });
     router.add(get, "/admin/callback",
                [&ctx](http::Request& request) { return callback(ctx, request); });
     router.add(post, "/admin/signout", [&ctx](http::Request& request) {
@@ -977,6 +1045,11 @@ void addDashRoutes(http::Router& router, oauth::ProviderContext& ctx) {
     router.add(get, "/admin/audit", admin_page([](Service& s, http::Request& r, const Viewer& v) {
                    return auditList(s, r, v);
                }));
+    router.add(get_post, "/admin/invites",
+               admin_page([](Service& s, http::Request& r, const Viewer& v) {
+                   return invites(s, r, v);
+               }));
+    addRegistrationRoutes(router, ctx);
     router.add(get_post, "/apps", apps_page([](Service& s, http::Request& r, const Viewer& v) {
                    return projectsRoot(s, r, v, Area::apps);
                }));

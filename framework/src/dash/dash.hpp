@@ -19,6 +19,8 @@ inline constexpr std::string_view kDashClientId = "proj_authdash";
 inline constexpr std::string_view kDashCookie = "authd_dash";
 /// The sign-in in progress: "<state>.<code_verifier>.<next>", path /admin/callback.
 inline constexpr std::string_view kFlowCookie = "authd_dash_flow";
+/// The dashboard's additions to the shared /static/authd.css.
+inline constexpr std::string_view kDashStylesheetPath = "/static/dash.css";
 /// Lifetime of a dashboard session.
 inline constexpr sdk::Seconds kDashSessionTtl = 8 * 3600;
 
@@ -29,6 +31,9 @@ sdk::Result<void> ensureDashboardProject(oauth::ProviderContext& ctx);
 /// /admin (authdash) and /apps (My Apps). Call once, before the server starts, after
 /// ensureDashboardProject.
 void addDashRoutes(http::Router& router, oauth::ProviderContext& ctx);
+
+/// The sheet served at kDashStylesheetPath.
+std::string_view dashStylesheet() noexcept;
 
 /// The dashboard cookie's content.
 struct DashIdentity {
