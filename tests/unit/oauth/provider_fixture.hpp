@@ -76,14 +76,29 @@ struct ProviderFixture {
 
     ProviderFixture() {
         host.setStorage(&store);
-        const sdk::UnixTime now = context.now();
-        for (const tokens::Alg alg : {tokens::Alg::rs256, tokens::Alg::es256, tokens::Alg::eddsa}) {
-            (void)keys.ensureKey(alg, now).value();
+        // Generating an RSA key takes long in a debug build: every fixture gets copies of the
+        // same three keys (sealed under the same test master key).
+        for (const sdk::SigningKey& record : sharedSigningKeys(box)) {
+            (void)store.keys().add(record).value();
         }
+        (void)keys.reload().value();
         addDiscoveryRoutes(router, context);
         addTokenRoutes(router, context);
         addResourceRoutes(router, context);
         router.freeze();
+    }
+
+    static const std::vector<sdk::SigningKey>& sharedSigningKeys(const crypto::SecretBox& box) {
+        static const std::vector<sdk::SigningKey> records = [&box] {
+            authd::test::MemoryStorage scratch;
+            tokens::KeyRing ring(scratch.keys(), box);
+            for (const tokens::Alg alg :
+                 {tokens::Alg::rs256, tokens::Alg::es256, tokens::Alg::eddsa}) {
+                (void)ring.ensureKey(alg, 1'600'000'000).value();
+            }
+            return scratch.keys().list().value();
+        }();
+        return records;
     }
 
     struct Secrets {
