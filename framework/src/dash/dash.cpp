@@ -159,6 +159,18 @@ std::string alert(const std::string& message) {
     return "<p class=\"alert\" role=\"alert\">" + escapeHtml(message) + "</p>\n";
 }
 
+std::string notice(const std::string& message) {
+    return "<p class=\"notice\" role=\"status\">" + escapeHtml(message) + "</p>\n";
+}
+
+// An error (status >= 400) or a confirmation.
+std::string messageBox(const std::string& message, int status) {
+    if (message.empty()) {
+        return {};
+    }
+    return status >= 400 ? alert(message) : notice(message);
+}
+
 std::string secretRow(const std::string& label, const std::string& value) {
     return "<tr><th>" + escapeHtml(label) + "</th><td><code class=\"secret\">" + escapeHtml(value) +
            "</code></td></tr>";
@@ -429,7 +441,7 @@ http::Response secretsShown(Area area, const Viewer& viewer, const sdk::Project&
                             const std::string& title, const std::string& client_secret,
                             const std::string& signing_key) {
     const std::string base = area == Area::admin ? "/admin/projects/" : "/apps/";
-    std::string body = "<p class=\"alert\" role=\"alert\">Copy these values now: they are shown "
+    std::string body = "<p class=\"notice\" role=\"status\">Copy these values now: they are shown "
                        "only once.</p>\n<table class=\"dash-table\">";
     body += "<tr><th>client_id</th><td><code>" + escapeHtml(project.client_id) + "</code></td></tr>";
     if (!client_secret.empty()) {
@@ -447,7 +459,7 @@ http::Response projectDetail(const Viewer& viewer, Area area, const sdk::Project
                              const std::string& message, int status = 200,
                              const std::string& uris_text = {}) {
     const std::string base = (area == Area::admin ? "/admin/projects/" : "/apps/") + project.client_id;
-    std::string body = message.empty() ? std::string() : alert(message);
+    std::string body = messageBox(message, status);
     body += "<table class=\"dash-table\">";
     body += "<tr><th>Client ID</th><td><code>" + escapeHtml(project.client_id) + "</code></td></tr>";
     body += "<tr><th>Description</th><td>" + escapeHtml(project.description) + "</td></tr>";
@@ -671,7 +683,7 @@ http::Response usersRoot(Service& svc, http::Request& request, const Viewer& vie
 http::Response userDetail(Service& svc, const Viewer& viewer, const sdk::User& user,
                           const std::string& message, int status = 200) {
     const std::string base = "/admin/users/" + user.id;
-    std::string body = message.empty() ? std::string() : alert(message);
+    std::string body = messageBox(message, status);
     body += "<table class=\"dash-table\">";
     body += "<tr><th>ID</th><td><code>" + escapeHtml(user.id) + "</code></td></tr>";
     body += "<tr><th>Email</th><td>" + escapeHtml(user.email) +
@@ -867,7 +879,7 @@ http::Response invites(Service& svc, http::Request& request, const Viewer& viewe
             return unavailable("The invite code could not be stored.");
         }
         oauth::auditBrowserEvent(ctx, request, "invite.created", viewer.user.id, {});
-        body += "<p class=\"alert\" role=\"alert\">Copy this code now: it is shown only once "
+        body += "<p class=\"notice\" role=\"status\">Copy this code now: it is shown only once "
                 "and works once, for 7 days.</p>\n<table class=\"dash-table\">" +
                 secretRow("invite_code", *code) + "</table>\n";
     }
