@@ -5,6 +5,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 #include "oauth/audit_log.hpp"
+#include "oauth/authorize_flow.hpp"
 #include "oauth/endpoint_support.hpp"
 #include "oauth/issuer.hpp"
 #include "oauth/pkce.hpp"
@@ -21,41 +22,12 @@ constexpr std::string_view kClientCredentials = "client_credentials";
 
 using Outcome = std::variant<http::Response, OAuthError>;
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
-
-// The refresh-time half of the project's access policy (sdk::AccessPolicy): who the user is
-// now. Which authenticator they signed in with was checked at sign-in and cannot change.
+// The refresh-time half of the project's access policy: who the user is now (the same rules
+// as at sign-in). Which authenticator they signed in with was checked then and cannot change.
 std::optional<std::string> refreshRefusal(const sdk::AccessPolicy& policy, const sdk::User& user) {
-    const std::vector<std::string> active_only = {"active"};
-    const auto& statuses = policy.statuses.empty() ? active_only : policy.statuses;
-    if (std::find(statuses.begin(), statuses.end(), user.status) == statuses.end()) {
-        return "the user's account is " + user.status;
-    }
-    if (!policy.roles.empty() &&
-        std::find(policy.roles.begin(), policy.roles.end(), user.role) == policy.roles.end()) {
-        return std::string("the project no longer admits the user's role");
-    }
-    if (!policy.email_domains.empty()) {
-        const auto at = user.email.rfind('@');
-        const std::string domain = at == std::string::npos ? "" : lower(user.email.substr(at + 1));
-        const bool admitted = std::any_of(policy.email_domains.begin(), policy.email_domains.end(),
-                                          [&](const std::string& d) { return lower(d) == domain; });
-        if (!admitted) {
-            return std::string("the project no longer admits the user's email domain");
-        }
-    }
-    if (policy.require_verified_email && !user.email_verified) {
-        return std::string("the project requires a verified email address");
-    }
-    return std::nullopt;
+    sdk::AccessPolicy now = policy;
+    now.authenticators.clear();
+    return accessDenialReason(now, user, {});
 }
 
 class TokenEndpoint {
