@@ -23,6 +23,7 @@ public:
     std::string name() const override { return "sqlite"; }
     std::string beginWrite() const override { return "BEGIN IMMEDIATE"; }
     std::string beginRead() const override { return "BEGIN DEFERRED"; }
+    bool serializeWrites() const override { return true; }
     std::string lockRows() const override { return {}; }
     std::string migrationLock() const override { return {}; }
     std::string tableExistsQuery() const override {

@@ -2,6 +2,7 @@
 #include "database.hpp"
 
 #include <exception>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -154,6 +155,13 @@ sdk::Result<void> Database::run(::soci::session* tx, Mode mode, std::string_view
 }
 
 sdk::Result<void> Database::runPooled(Mode mode, std::string_view what, const Work& work) {
+    std::unique_lock<std::timed_mutex> writer(write_mutex_, std::defer_lock);
+    if (mode == Mode::atomic && dialect_->serializeWrites() &&
+        !writer.try_lock_for(options_.lease_timeout)) {
+        return sdk::makeError(sdk::ErrorCode::unavailable,
+                              std::string(what) + ": another write did not finish within " +
+                                  std::to_string(options_.lease_timeout.count()) + " ms");
+    }
     Lease lease(*pool_, options_.lease_timeout);
     if (!lease.leased()) {
         return sdk::makeError(sdk::ErrorCode::unavailable,
@@ -194,6 +202,12 @@ sdk::Result<void> Database::runPooled(Mode mode, std::string_view what, const Wo
 
 sdk::Result<void> Database::transact(
     const std::function<sdk::Result<void>(::soci::session&)>& work) {
+    std::unique_lock<std::timed_mutex> writer(write_mutex_, std::defer_lock);
+    if (dialect_->serializeWrites() && !writer.try_lock_for(options_.lease_timeout)) {
+        return sdk::makeError(sdk::ErrorCode::unavailable,
+                              "transaction: another write did not finish within " +
+                                  std::to_string(options_.lease_timeout.count()) + " ms");
+    }
     Lease lease(*pool_, options_.lease_timeout);
     if (!lease.leased()) {
         return sdk::makeError(sdk::ErrorCode::unavailable,

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,10 @@ public:
     virtual std::string beginWrite() const = 0;
     /// Opens a read-only transaction whose statements all see one snapshot.
     virtual std::string beginRead() const = 0;
+    /// True when the backend admits one writer at a time (SQLite): write transactions of this
+    /// process then queue on a mutex instead of in the backend's busy handler, which polls
+    /// with sleeps of up to 100 ms and so turns contention into idle time and long tails.
+    virtual bool serializeWrites() const { return false; }
     /// Appended to SELECTs that read a row the same transaction will change.
     virtual std::string lockRows() const = 0;
     /// Run first in each migration transaction, to serialise concurrent migrators ("" = none).
@@ -119,6 +124,7 @@ private:
 
     std::unique_ptr<Dialect> dialect_;
     std::unique_ptr<::soci::connection_pool> pool_;
+    std::timed_mutex write_mutex_;  ///< held around write transactions when serializeWrites()
     std::size_t pool_size_;
     DatabaseOptions options_;
     sdk::Clock& clock_;
