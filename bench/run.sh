@@ -104,6 +104,9 @@ wait_ready() { # URL PID
 # start_server NAME READY_URL CMD...: in its own session, output to raw/NAME.server.log
 start_server() {
   local name="$1" url="$2"; shift 2
+  # Poco's server socket sets SO_REUSEPORT: a second server on the same port would share it
+  # silently, so make sure nothing is there yet.
+  if curl -s -o /dev/null "$url"; then echo "something already answers on $url; stop it first" >&2; exit 1; fi
   setsid "$@" >> "$OUT/raw/$name.server.log" 2>&1 &
   SERVER_PID=$!
   wait_ready "$url" "$SERVER_PID"
@@ -146,6 +149,9 @@ c["storage"]["config"]["path"] = f"{work}/var/authd.db"
 c["mail"]["config"]["dir"] = f"{work}/var/outbox"
 c["secrets"]["master_key_file"] = f"{work}/var/master.key"
 c["secrets"]["dev_master_key"] = False
+# Only the password sign-in is measured: with one method the login page is its form.
+c["authenticators"] = [a for a in c.get("authenticators") or [] if a.get("plugin") == "password"] or \
+    [{"id": "password", "plugin": "password", "config": {"min_length": 10}}]
 c["password_hashing"]["t_cost"] = int(t)
 c["password_hashing"]["m_cost_kib"] = int(m)
 if alg:
@@ -247,10 +253,12 @@ check() { # DESCRIPTION CURL-ARGS...: the request must answer 200 before wrk rep
 wrk_once() {
   local metric="$1" i="$2" url="$3" script="$4"; shift 4
   local raw="$OUT/raw/$NAME.$metric.run$i.txt"
+  local cpu0; cpu0="$(cpu_ticks)"
   env "$@" WRK_THREADS="$THREADS" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$HERE/wrk/$script" "$url" > "$raw" 2>&1 || true
+  local cpu1; cpu1="$(cpu_ticks)"
   local j; j="$(sed -n 's/^WRKJSON //p' "$raw")"
   [ -n "$j" ] || { echo "wrk failed for $NAME $metric; see $raw" >&2; cat "$raw" >&2; exit 1; }
-  local extra; extra="$(python3 - "$raw" <<'PY'
+  local extra; extra="$(python3 - "$raw" "$cpu0" "$cpu1" "$(getconf CLK_TCK)" "$j" <<'PY'
 import json, re, sys
 r = {"rotated": 0, "reused": 0, "lost": 0}
 seen = False
@@ -259,15 +267,27 @@ for line in open(sys.argv[1]):
         seen = True
         for k, v in json.loads(line[12:]).items():
             r[k] += v
-print(json.dumps(r if seen else {}))
+out = r if seen else {}
+cpu0, cpu1, hz, w = sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
+if cpu0 and cpu1 and w["requests"] > 0:
+    # the server's own CPU time (user + system, all threads) per answered request: unlike
+    # req/s, it barely depends on what else the machine is doing
+    secs = (int(cpu1) - int(cpu0)) / hz
+    out["server_cpu_s"] = round(secs, 2)
+    out["cpu_us_per_req"] = round(secs * 1e6 / w["requests"], 1)
+print(json.dumps(out))
 PY
 )"
   j="$(python3 -c 'import json,sys; print(json.dumps({**json.loads(sys.argv[1]), **json.loads(sys.argv[2])}))' "$j" "$extra")"
   record "$NAME" "$metric" "$i" "$j"
-  log "$NAME $metric run $i: $(echo "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f req/s  p50 %.2f ms  p99 %.2f ms  non2xx %d  sockerr %d" % (d["rps"], d["p50_ms"], d["p99_ms"], d["non2xx3xx"], d["socket_errors"]) + ("  rotated %d reused %d lost %d" % (d["rotated"], d["reused"], d["lost"]) if "rotated" in d else ""))')"
+  log "$NAME $metric run $i: $(echo "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f req/s  p50 %.2f ms  p99 %.2f ms  non2xx %d  sockerr %d  server CPU %s us/req" % (d["rps"], d["p50_ms"], d["p99_ms"], d["non2xx3xx"], d["socket_errors"], d.get("cpu_us_per_req", "?")) + ("  rotated %d reused %d lost %d" % (d["rotated"], d["reused"], d["lost"]) if "rotated" in d else ""))')"
 }
 wrk_runs() { local metric="$1"; shift; for i in $(seq 1 "$RUNS"); do wrk_once "$metric" "$i" "$@"; done; }
 
+cpu_ticks() { # user + system clock ticks of the server process (all threads), if known
+  [ -n "$SERVER_PID" ] && [ -r "/proc/$SERVER_PID/stat" ] || return 0
+  sed 's/.*) //' "/proc/$SERVER_PID/stat" | awk '{print $12 + $13}'
+}
 record_rss() { # WHEN
   [ -n "$SERVER_PID" ] && [ -r "/proc/$SERVER_PID/status" ] || return 0
   record "$NAME" rss 1 "{\"after\":\"$1\",\"rss_kib\":$(proc_kib "$SERVER_PID" VmRSS),\"hwm_kib\":$(proc_kib "$SERVER_PID" VmHWM),\"threads\":$(proc_kib "$SERVER_PID" Threads)}"
@@ -290,7 +310,17 @@ measure_startup() {
 measure_flows() { # METRIC
   local metric="$1" i j conc="${FLOW_CONC_ISSUER:-$FLOW_CONC}"
   for i in $(seq 1 "$RUNS"); do
+    local cpu0; cpu0="$(cpu_ticks)"
     j="$(flow flows --duration "$DURATION" --concurrency "$conc")" || { echo "$NAME flows failed: $j" >&2; exit 1; }
+    local cpu1; cpu1="$(cpu_ticks)"
+    j="$(python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+if sys.argv[2] and sys.argv[3] and d.get("flows"):
+    secs = (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4])
+    d["server_cpu_s"] = round(secs, 2)
+    d["cpu_us_per_req"] = round(secs * 1e6 / d["flows"], 1)
+print(json.dumps(d))' "$j" "$cpu0" "$cpu1" "$(getconf CLK_TCK)")"
     record "$NAME" "$metric" "$i" "$j"
     log "$NAME $metric run $i: $j"
   done
@@ -355,6 +385,7 @@ for line in sys.stdin:
       flows) ;;
       *) echo "unknown measurement $what" >&2; exit 2;;
     esac
+    [ "$what" = startup ] || [ "$what" = flows ] || record_rss "$what"
   done
 }
 
@@ -383,7 +414,6 @@ for issuer in $ISSUERS; do
   fi
   record_rss ready
   measure_endpoints
-  record_rss endpoints
   case " $ONLY " in
     *" flows "*)
       [ "$NAME" = authd ] && measure_argon2 argon2 "$AUTHD_T" "$AUTHD_M"

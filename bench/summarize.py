@@ -56,10 +56,6 @@ def main():
         rs = [r for r in by.get((issuer, metric), []) if where is None or where(r)]
         return med([r.get(field) for r in rs])
 
-    def rss(issuer, after):
-        rs = [r for r in by.get((issuer, "rss"), []) if r.get("after") == after]
-        return rs[-1] if rs else None
-
     lines = []
     if a.meta:
         lines += ["```", open(a.meta).read().rstrip(), "```", ""]
@@ -102,10 +98,20 @@ def main():
     idle = {i: (v / 1024 if v is not None else None) for i, v in val("startup", "idle_rss_kib").items()}
     row("idle RSS 3 s after ready (MiB)", idle, 1, "authd ≤ 12 MiB",
         None if idle.get("authd") is None else idle["authd"] <= 12)
-    for after, label in (("endpoints", "VmHWM after the endpoint runs (MiB)"), ("flows", "VmHWM after the flows too (MiB)")):
-        v = {i: (rss(i, after)["hwm_kib"] / 1024 if rss(i, after) else None) for i in issuers}
-        if any(x is not None for x in v.values()):
-            row(label, v, 1)
+    # Under load before any sign-in (Argon2id takes 64 MiB per verification in flight), and at
+    # the end of everything.
+    def last_rss(issuer, afters):
+        rs = [r for r in by.get((issuer, "rss"), []) if r.get("after") in afters]
+        return rs[-1] if rs else None
+    early = {i: last_rss(i, ("discovery", "jwks", "cc")) for i in issuers}
+    final = {i: (by.get((i, "rss")) or [None])[-1] for i in issuers}
+    v = {i: (early[i]["hwm_kib"] / 1024 if early[i] else None) for i in issuers}
+    if any(x is not None for x in v.values()):
+        row("VmHWM after discovery, JWKS, client_credentials (MiB)", v, 1)
+    v = {i: (final[i]["rss_kib"] / 1024 if final[i] else None) for i in issuers}
+    if any(x is not None for x in v.values()):
+        row("VmRSS at the end (MiB)", v, 1, "", None,
+            {i: (f"VmHWM {final[i]['hwm_kib'] / 1024:.0f}" if final[i] else None) for i in issuers})
 
     def p99s(metric):
         return {i: (f"p99 {m(i, metric, 'p99_ms'):.2f} ms" if m(i, metric, "p99_ms") is not None else None) for i in issuers}
@@ -135,7 +141,8 @@ def main():
         met = None if a_f is None or bound is None else a_f >= 0.85 * bound
         row("complete flows/s, configured hashing", flows, 1,
             f"authd ≥ 85% of the Argon2id bound ({fmt(bound, 1)}/s)", met,
-            {i: (f"p50 {m(i, 'flows', 'p50_ms'):.0f} ms" if m(i, "flows", "p50_ms") is not None else None) for i in issuers})
+            {i: (f"{m(i, 'flows', 'concurrency'):.0f} in flight, p50 {m(i, 'flows', 'p50_ms'):.0f} ms"
+                 if m(i, "flows", "p50_ms") is not None else None) for i in issuers})
     cheap = {i: m(i, "flows_cheap", "per_second") for i in issuers}
     if cheap.get("authd") is not None:
         cheap_row = dict(cheap)
@@ -145,6 +152,31 @@ def main():
         row("complete flows/s, authd at its cheapest hashing", cheap_row, 1, "≥ 2× oidc-provider",
             None if op is None else cheap["authd"] >= 2 * op)
     lines.append("")
+
+    # --- server CPU per request: robust against a busy machine, unlike req/s
+    cpu_metrics = [("discovery", "discovery"), ("jwks", "JWKS"), ("client_credentials", "client_credentials"),
+                   ("userinfo", "userinfo"), ("introspection", "introspection"), ("refresh", "refresh"),
+                   ("flows", "one complete flow"), ("flows_cheap", "one complete flow, cheapest hashing")]
+    cpu_rows = []
+    for metric, label in cpu_metrics:
+        v = {i: m(i, metric, "cpu_us_per_req") for i in issuers}
+        if any(x is not None for x in v.values()):
+            cpu_rows.append((label, v))
+    if cpu_rows:
+        lines.append("Server CPU time per answered request (user + system, all threads, µs; median of runs; "
+                     "lower is better; peer/authd = how many times more CPU the peer spends):")
+        lines.append("")
+        head2 = ["request"] + issuers + [f"{p}/authd" for p in others if "authd" in issuers]
+        lines.append("| " + " | ".join(head2) + " |")
+        lines.append("|" + "|".join(["---"] + ["---:"] * (len(head2) - 1)) + "|")
+        for label, v in cpu_rows:
+            cells = [label] + [fmt(v.get(i), 0) for i in issuers]
+            if "authd" in issuers:
+                for p in others:
+                    r = ratio(v.get(p), v.get("authd"))
+                    cells.append(f"{r:.2f}×" if r is not None else "—")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
 
     # --- Argon2id bound
     for metric, label in (("argon2", "configured"), ("argon2_cheap", "cheapest")):
