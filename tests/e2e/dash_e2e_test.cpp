@@ -768,6 +768,17 @@ HttpResult postRegistration(Browser& browser, const Params& fields) {
 
 }  // namespace
 
+BOOST_AUTO_TEST_CASE(login_page_links_to_registration_only_when_it_is_not_closed) {
+    Browser closed;
+    const HttpResult closed_login = closed.follow(closed.follow(closed.get("/admin/projects")));
+    BOOST_TEST_REQUIRE(closed_login.status == 200);
+    BOOST_TEST(!contains(closed_login.body, "href=\"/register\""));
+    Browser open(openServer());
+    const HttpResult open_login = open.follow(open.follow(open.get("/admin/projects")));
+    BOOST_TEST_REQUIRE(open_login.status == 200);
+    BOOST_TEST(contains(open_login.body, "href=\"/register\""));
+}
+
 BOOST_AUTO_TEST_CASE(registration_closed_is_404) {
     Browser browser;
     BOOST_TEST(browser.get("/register").status == 404);

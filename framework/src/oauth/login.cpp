@@ -72,6 +72,12 @@ sdk::LoginStep makeStep(const ProviderContext& ctx, const http::Request& request
     return step;
 }
 
+// Where self-registration lives (dash/registration.cpp), when it is not closed.
+std::string registerUrl(const ProviderContext& ctx) {
+    return ctx.config.registration == config::RegistrationMode::closed ? std::string()
+                                                                       : std::string("/register");
+}
+
 http::Response renderMethod(ProviderContext& ctx, const http::Request& request,
                             const LoadedPending& loaded, const app::AuthenticatorInstance& instance,
                             std::string error) {
@@ -83,7 +89,8 @@ http::Response renderMethod(ProviderContext& ctx, const http::Request& request,
     }
     const bool several = allowedAuthenticators(ctx, loaded.client->project).size() > 1;
     return loginFormPage(loaded.client->project.name, page->status, page->body_html,
-                         several ? chooserUrl(loaded.pending.id) : std::string());
+                         several ? chooserUrl(loaded.pending.id) : std::string(),
+                         registerUrl(ctx));
 }
 
 std::string signInDetail(const std::string& authenticator_id, const std::string& plugin_detail) {
@@ -221,7 +228,7 @@ http::Response showLogin(ProviderContext& ctx, const http::Request& request) {
         links.push_back(
             {instance->authenticator->displayName(), methodUrl(instance->id, loaded.pending.id)});
     }
-    return chooserPage(loaded.client->project.name, links);
+    return chooserPage(loaded.client->project.name, links, registerUrl(ctx));
 }
 
 // GET /login/<id>?req=<pending>: one method's form.

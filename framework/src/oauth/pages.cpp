@@ -110,7 +110,16 @@ http::Response errorPage(int status, std::string_view heading, std::string_view 
     return renderPage(view);
 }
 
-http::Response chooserPage(std::string_view project_name, const std::vector<MethodLink>& methods) {
+std::string registerLink(std::string_view register_url) {
+    if (register_url.empty()) {
+        return {};
+    }
+    return "<p class=\"other-methods\">No account yet? <a href=\"" + escapeHtml(register_url) +
+           "\">Create an account</a></p>\n";
+}
+
+http::Response chooserPage(std::string_view project_name, const std::vector<MethodLink>& methods,
+                           std::string_view register_url) {
     PageView view;
     view.title = signInTitle(project_name);
     view.heading = view.title;
@@ -120,13 +129,14 @@ http::Response chooserPage(std::string_view project_name, const std::vector<Meth
                 escapeHtml(method.label) + "</a></li>\n";
     }
     body += "</ul>\n";
+    body += registerLink(register_url);
     view.body_html = std::move(body);
     view.form_action.restrict = false;
     return renderPage(view);
 }
 
 http::Response loginFormPage(std::string_view project_name, int status, std::string_view body_html,
-                             std::string_view other_methods_url) {
+                             std::string_view other_methods_url, std::string_view register_url) {
     PageView view;
     view.status = status;
     view.title = signInTitle(project_name);
@@ -136,6 +146,7 @@ http::Response loginFormPage(std::string_view project_name, int status, std::str
         view.body_html += "<p class=\"other-methods\"><a href=\"" + escapeHtml(other_methods_url) +
                           "\">Choose another way to sign in</a></p>\n";
     }
+    view.body_html += registerLink(register_url);
     view.form_action.restrict = false;
     return renderPage(view);
 }

@@ -59,13 +59,16 @@ struct MethodLink {
     std::string url;
 };
 
-/// "Sign in to <project>" with one button per method.
-http::Response chooserPage(std::string_view project_name, const std::vector<MethodLink>& methods);
+/// "Sign in to <project>" with one button per method. `register_url` adds a "Create an
+/// account" link when not empty (self-registration is open or by invite).
+http::Response chooserPage(std::string_view project_name, const std::vector<MethodLink>& methods,
+                           std::string_view register_url = {});
 
 /// An authenticator's page (its body_html is the plugin's, already escaped) inside the layout.
 /// `other_methods_url` adds a "choose another way" link when not empty.
+/// `register_url` as on the chooser page.
 http::Response loginFormPage(std::string_view project_name, int status, std::string_view body_html,
-                             std::string_view other_methods_url);
+                             std::string_view other_methods_url, std::string_view register_url = {});
 
 /// The consent page.
 struct ConsentView {
