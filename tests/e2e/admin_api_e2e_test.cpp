@@ -52,7 +52,8 @@ AuthdProcess& server() {
         std::string yaml = authd::test::testConfigYaml(made->dir.path());
         yaml += "authenticators:\n"
                 "  - id: password\n    plugin: password\n    config:\n      min_length: 10\n"
-                "  - id: pin\n    plugin: pin\n    config: { digits: 6, max_attempts: 3, lockout: 15m }\n";
+                "  - id: pin\n    plugin: pin\n    config: { digits: 6, max_attempts: 3, lockout: "
+                "15m }\n";
         const std::string path = made->dir.write("authd.yaml", yaml);
         AuthdProcess::Options options;
         options.env = {{"AUTHD_ADMIN_TOKEN", kAdminToken}};
@@ -142,16 +143,16 @@ struct User {
 
 User createUser(const std::string& role = "user") {
     const std::string email = unique("person") + "@example.com";
-    const HttpResult r = api("POST", "/users",
-                             R"({"email":")" + email + R"(","name":"Pat","role":")" + role +
-                                 R"(","password":")" + kPassword + R"(","pin":")" + kPin +
-                                 R"(","email_verified":true})");
+    const HttpResult r =
+        api("POST", "/users",
+            R"({"email":")" + email + R"(","name":"Pat","role":")" + role + R"(","password":")" +
+                kPassword + R"(","pin":")" + kPin + R"(","email_verified":true})");
     BOOST_TEST_REQUIRE(r.status == 201, r.body);
     return {str(json(r.body), "id"), email};
 }
 
 class Browser {
-public:
+  public:
     HttpResult get(const std::string& target) {
         return remember(server().get(target, cookieHeader()));
     }
@@ -173,7 +174,7 @@ public:
         return value.empty() ? Headers{} : Headers{{"Cookie", value}};
     }
 
-private:
+  private:
     HttpResult remember(HttpResult result) {
         for (const auto& [name, value] : result.headers) {
             if (Poco::icompare(name, "Set-Cookie") == 0) {
@@ -204,12 +205,12 @@ std::string formAction(const std::string& html) {
 // authorize -> /login/<method> form; the page of that method's form.
 HttpResult openMethod(Browser& browser, const Project& project, const std::string& method,
                       const std::string& scope = "openid email") {
-    const HttpResult start = browser.get(
-        "/oauth/authorize?" + form({{"client_id", project.client_id},
-                                    {"redirect_uri", kRedirect},
-                                    {"response_type", "code"},
-                                    {"scope", scope},
-                                    {"state", "st-admin"}}));
+    const HttpResult start =
+        browser.get("/oauth/authorize?" + form({{"client_id", project.client_id},
+                                                {"redirect_uri", kRedirect},
+                                                {"response_type", "code"},
+                                                {"scope", scope},
+                                                {"state", "st-admin"}}));
     BOOST_TEST_REQUIRE((start.status == 302 || start.status == 303), start.body);
     const std::string location = start.header("Location");
     BOOST_TEST_REQUIRE(location.rfind("/login?req=", 0) == 0, location);
@@ -237,27 +238,27 @@ std::string signIn(Browser& browser, const Project& project, const User& user,
 }
 
 Poco::JSON::Object::Ptr exchangeCode(const Project& project, const std::string& code) {
-    const HttpResult r = server().post("/oauth/token",
-                                       form({{"grant_type", "authorization_code"},
-                                             {"code", code},
-                                             {"redirect_uri", kRedirect},
-                                             {"client_id", project.client_id},
-                                             {"client_secret", project.client_secret}}));
+    const HttpResult r =
+        server().post("/oauth/token", form({{"grant_type", "authorization_code"},
+                                            {"code", code},
+                                            {"redirect_uri", kRedirect},
+                                            {"client_id", project.client_id},
+                                            {"client_secret", project.client_secret}}));
     BOOST_TEST_REQUIRE(r.status == 200, r.body);
     return json(r.body);
 }
 
 HttpResult refresh(const Project& project, const std::string& token) {
     return server().post("/oauth/token", form({{"grant_type", "refresh_token"},
-                                                {"refresh_token", token},
-                                                {"client_id", project.client_id},
-                                                {"client_secret", project.client_secret}}));
+                                               {"refresh_token", token},
+                                               {"client_id", project.client_id},
+                                               {"client_secret", project.client_secret}}));
 }
 
 HttpResult clientCredentials(const Project& project, const std::string& secret) {
     return server().post("/oauth/token", form({{"grant_type", "client_credentials"},
-                                                {"client_id", project.client_id},
-                                                {"client_secret", secret}}));
+                                               {"client_id", project.client_id},
+                                               {"client_secret", secret}}));
 }
 
 std::vector<std::string> itemIds(const HttpResult& result, const std::string& key) {
@@ -273,22 +274,32 @@ bool has(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();
 }
 
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_SUITE(authentication)
 
 BOOST_AUTO_TEST_CASE(no_or_a_bad_token_is_401_on_every_route) {
     const std::vector<std::pair<std::string, std::string>> routes = {
-        {"GET", "/projects"},          {"POST", "/projects"},
-        {"GET", "/projects/proj_x"},   {"PATCH", "/projects/proj_x"},
-        {"DELETE", "/projects/proj_x"}, {"POST", "/projects/proj_x/rotate-secret"},
-        {"POST", "/projects/proj_x/rotate-signing-key"}, {"GET", "/users"},
-        {"POST", "/users"},            {"GET", "/users/u"},
-        {"PATCH", "/users/u"},         {"DELETE", "/users/u"},
-        {"PUT", "/users/u/password"},  {"PUT", "/users/u/pin"},
-        {"DELETE", "/users/u/lockout"}, {"GET", "/users/u/sessions"},
-        {"DELETE", "/users/u/sessions"}, {"DELETE", "/sessions/s"},
-        {"GET", "/audit-events"},      {"GET", "/keys"},
+        {"GET", "/projects"},
+        {"POST", "/projects"},
+        {"GET", "/projects/proj_x"},
+        {"PATCH", "/projects/proj_x"},
+        {"DELETE", "/projects/proj_x"},
+        {"POST", "/projects/proj_x/rotate-secret"},
+        {"POST", "/projects/proj_x/rotate-signing-key"},
+        {"GET", "/users"},
+        {"POST", "/users"},
+        {"GET", "/users/u"},
+        {"PATCH", "/users/u"},
+        {"DELETE", "/users/u"},
+        {"PUT", "/users/u/password"},
+        {"PUT", "/users/u/pin"},
+        {"DELETE", "/users/u/lockout"},
+        {"GET", "/users/u/sessions"},
+        {"DELETE", "/users/u/sessions"},
+        {"DELETE", "/sessions/s"},
+        {"GET", "/audit-events"},
+        {"GET", "/keys"},
         {"POST", "/keys/rotate"}};
     for (const Headers& headers : {Headers{}, Headers{{"Authorization", "Bearer wrong"}},
                                    Headers{{"Authorization", "Basic " + kAdminToken}}}) {
@@ -316,7 +327,8 @@ BOOST_AUTO_TEST_CASE(a_signed_in_non_admin_is_403_and_an_admin_session_works) {
     const HttpResult listed = admin_browser.request("GET", "/admin/api/v1/users?limit=5", "", {});
     BOOST_TEST(listed.status == 200, listed.body);
     // A write needs JSON and the issuer's own origin (CSRF defence).
-    const std::string body = R"({"name":"From A Session","redirect_uris":[")" + kRedirect + R"("]})";
+    const std::string body =
+        R"({"name":"From A Session","redirect_uris":[")" + kRedirect + R"("]})";
     const HttpResult no_origin = admin_browser.request("POST", "/admin/api/v1/projects", body, {});
     BOOST_TEST(no_origin.status == 403, no_origin.body);
     const HttpResult cross = admin_browser.request("POST", "/admin/api/v1/projects", body,
@@ -325,8 +337,8 @@ BOOST_AUTO_TEST_CASE(a_signed_in_non_admin_is_403_and_an_admin_session_works) {
     const HttpResult as_form = admin_browser.request("POST", "/admin/api/v1/projects", "name=x",
                                                      {{"Origin", kIssuerOrigin}}, kForm);
     BOOST_TEST(as_form.status == 403, as_form.body);
-    const HttpResult made = admin_browser.request("POST", "/admin/api/v1/projects", body,
-                                                  {{"Origin", kIssuerOrigin}});
+    const HttpResult made =
+        admin_browser.request("POST", "/admin/api/v1/projects", body, {{"Origin", kIssuerOrigin}});
     BOOST_TEST(made.status == 201, made.body);
     const HttpResult same_site = admin_browser.request(
         "PATCH", "/admin/api/v1/projects/" + str(json(made.body), "client_id"),
@@ -355,8 +367,8 @@ BOOST_AUTO_TEST_CASE(create_get_list_patch_delete) {
     std::vector<std::string> seen;
     std::string cursor;
     for (int page = 0; page < 200; ++page) {
-        const HttpResult listed = api("GET", "/projects?limit=1" +
-                                                 (cursor.empty() ? "" : "&cursor=" + encode(cursor)));
+        const HttpResult listed =
+            api("GET", "/projects?limit=1" + (cursor.empty() ? "" : "&cursor=" + encode(cursor)));
         BOOST_TEST_REQUIRE(listed.status == 200, listed.body);
         const auto ids = itemIds(listed, "client_id");
         BOOST_TEST(ids.size() <= 1U);
@@ -369,10 +381,11 @@ BOOST_AUTO_TEST_CASE(create_get_list_patch_delete) {
     }
     BOOST_TEST(has(seen, project.client_id));
 
-    const HttpResult patched = api("PATCH", "/projects/" + project.client_id,
-                                   R"({"name":"Renamed","redirect_uris":[")" + kRedirect +
-                                       R"(","https://app.example.com/cb"],"access_ttl":null,)"
-                                       R"("access_policy":{"roles":["admin"],"email_domains":["example.com"]}})");
+    const HttpResult patched =
+        api("PATCH", "/projects/" + project.client_id,
+            R"({"name":"Renamed","redirect_uris":[")" + kRedirect +
+                R"(","https://app.example.com/cb"],"access_ttl":null,)"
+                R"("access_policy":{"roles":["admin"],"email_domains":["example.com"]}})");
     BOOST_TEST(patched.status == 200, patched.body);
     const auto after = json(patched.body);
     BOOST_TEST(str(after, "name") == "Renamed");
@@ -420,13 +433,14 @@ BOOST_AUTO_TEST_CASE(each_bad_field_is_a_400_naming_it) {
         BOOST_TEST(contains(errorDescription(r), field), body << ": " << r.body);
     }
     const Project project = createProject();
-    const HttpResult patch = api("PATCH", "/projects/" + project.client_id, R"({"client_type":"public"})");
+    const HttpResult patch =
+        api("PATCH", "/projects/" + project.client_id, R"({"client_type":"public"})");
     BOOST_TEST(patch.status == 400);
     BOOST_TEST(contains(errorDescription(patch), "client_type"));
     BOOST_TEST(api("GET", "/projects?limit=0").status == 400);
     BOOST_TEST(api("GET", "/projects?limit=abc").status == 400);
-    const HttpResult grace = api("POST", "/projects/" + project.client_id + "/rotate-signing-key",
-                                 R"({"grace":"90d"})");
+    const HttpResult grace =
+        api("POST", "/projects/" + project.client_id + "/rotate-signing-key", R"({"grace":"90d"})");
     BOOST_TEST(grace.status == 400);
     BOOST_TEST(contains(errorDescription(grace), "grace"));
 }
@@ -452,8 +466,8 @@ BOOST_AUTO_TEST_CASE(rotate_signing_key_keeps_old_tokens_valid_during_the_grace)
     const Headers old_bearer = {{"Authorization", "Bearer " + old_access}};
     BOOST_TEST(server().get("/oauth/userinfo", old_bearer).status == 200);
 
-    const HttpResult rotated = api("POST", "/projects/" + project.client_id + "/rotate-signing-key",
-                                   R"({"grace":"1h"})");
+    const HttpResult rotated =
+        api("POST", "/projects/" + project.client_id + "/rotate-signing-key", R"({"grace":"1h"})");
     BOOST_TEST_REQUIRE(rotated.status == 200, rotated.body);
     const std::string key = str(json(rotated.body), "signing_key");
     BOOST_TEST(key != project.signing_key);
@@ -461,8 +475,8 @@ BOOST_AUTO_TEST_CASE(rotate_signing_key_keeps_old_tokens_valid_during_the_grace)
     BOOST_TEST(server().get("/oauth/userinfo", old_bearer).status == 200);
 
     // Without a grace the old key stops verifying at once.
-    const HttpResult again = api("POST", "/projects/" + project.client_id + "/rotate-signing-key",
-                                 R"({"grace":0})");
+    const HttpResult again =
+        api("POST", "/projects/" + project.client_id + "/rotate-signing-key", R"({"grace":0})");
     BOOST_TEST_REQUIRE(again.status == 200, again.body);
     BOOST_TEST(server().get("/oauth/userinfo", old_bearer).status == 401);
 }
@@ -471,13 +485,14 @@ BOOST_AUTO_TEST_CASE(access_policy_patch_refuses_refresh_for_a_user_it_no_longer
     const Project project = createProject();
     const User user = createUser();
     Browser browser;
-    const auto tokens = exchangeCode(project, signIn(browser, project, user, "openid offline_access"));
+    const auto tokens =
+        exchangeCode(project, signIn(browser, project, user, "openid offline_access"));
     const std::string first = str(tokens, "refresh_token");
     const HttpResult ok = refresh(project, first);
     BOOST_TEST_REQUIRE(ok.status == 200, ok.body);
-    BOOST_TEST(api("PATCH", "/projects/" + project.client_id,
-                   R"({"access_policy":{"roles":["admin"]}})")
-                   .status == 200);
+    BOOST_TEST(
+        api("PATCH", "/projects/" + project.client_id, R"({"access_policy":{"roles":["admin"]}})")
+            .status == 200);
     const HttpResult refused = refresh(project, str(json(ok.body), "refresh_token"));
     BOOST_TEST(refused.status == 400, refused.body);
     BOOST_TEST(str(json(refused.body), "error") == "invalid_grant");
@@ -527,7 +542,8 @@ BOOST_AUTO_TEST_CASE(each_bad_user_field_is_a_400_naming_it) {
     const HttpResult bad_patch = api("PATCH", "/users/" + user.id, R"({"password":"x"})");
     BOOST_TEST(bad_patch.status == 400);
     BOOST_TEST(contains(errorDescription(bad_patch), "unknown field: password"));
-    const HttpResult weak = api("PUT", "/users/" + user.id + "/password", R"({"password":"short"})");
+    const HttpResult weak =
+        api("PUT", "/users/" + user.id + "/password", R"({"password":"short"})");
     BOOST_TEST(weak.status == 400);
     BOOST_TEST(contains(errorDescription(weak), "password"));
     const HttpResult missing = api("PUT", "/users/" + user.id + "/pin", "{}");
@@ -539,12 +555,13 @@ BOOST_AUTO_TEST_CASE(set_password_replaces_the_credential) {
     const Project project = createProject();
     const User user = createUser();
     const std::string next = "an entirely new passphrase";
-    BOOST_TEST(api("PUT", "/users/" + user.id + "/password", R"({"password":")" + next + R"("})")
-                   .status == 204);
+    BOOST_TEST(
+        api("PUT", "/users/" + user.id + "/password", R"({"password":")" + next + R"("})").status ==
+        204);
     Browser browser;
     const HttpResult page = openMethod(browser, project, "password");
     const HttpResult old = submit(browser, page, {{"email", user.email}, {"password", kPassword}});
-    BOOST_TEST(old.status == 200);  // the form again, with an error
+    BOOST_TEST(old.status == 200); // the form again, with an error
     const HttpResult fresh = submit(browser, old, {{"email", user.email}, {"password", next}});
     BOOST_TEST((fresh.status == 302 || fresh.status == 303), fresh.body);
 }
@@ -553,7 +570,8 @@ BOOST_AUTO_TEST_CASE(suspending_ends_sessions_and_refresh_families) {
     const Project project = createProject();
     const User user = createUser();
     Browser browser;
-    const auto tokens = exchangeCode(project, signIn(browser, project, user, "openid offline_access"));
+    const auto tokens =
+        exchangeCode(project, signIn(browser, project, user, "openid offline_access"));
     const HttpResult sessions = api("GET", "/users/" + user.id + "/sessions");
     BOOST_TEST_REQUIRE(sessions.status == 200, sessions.body);
     BOOST_TEST(itemIds(sessions, "id").size() == 1U);
@@ -564,8 +582,7 @@ BOOST_AUTO_TEST_CASE(suspending_ends_sessions_and_refresh_families) {
     const HttpResult refused = refresh(project, str(tokens, "refresh_token"));
     BOOST_TEST(refused.status == 400, refused.body);
     BOOST_TEST(str(json(refused.body), "error") == "invalid_grant");
-    const HttpResult events =
-        api("GET", "/audit-events?user=" + user.id + "&type=user.suspended");
+    const HttpResult events = api("GET", "/audit-events?user=" + user.id + "&type=user.suspended");
     BOOST_TEST(itemIds(events, "type") == std::vector<std::string>{"user.suspended"});
 }
 
@@ -579,14 +596,14 @@ BOOST_AUTO_TEST_CASE(deleting_the_lockout_lifts_a_pin_lockout) {
     }
     BOOST_TEST_REQUIRE(contains(page.body, "is locked"), page.body);
     Browser other;
-    HttpResult locked = submit(other, openMethod(other, project, "pin"),
-                               {{"email", user.email}, {"pin", kPin}});
+    HttpResult locked =
+        submit(other, openMethod(other, project, "pin"), {{"email", user.email}, {"pin", kPin}});
     BOOST_TEST(contains(locked.body, "is locked"));
 
     BOOST_TEST(api("DELETE", "/users/" + user.id + "/lockout").status == 204);
     Browser third;
-    const HttpResult ok = submit(third, openMethod(third, project, "pin"),
-                                 {{"email", user.email}, {"pin", kPin}});
+    const HttpResult ok =
+        submit(third, openMethod(third, project, "pin"), {{"email", user.email}, {"pin", kPin}});
     BOOST_TEST((ok.status == 302 || ok.status == 303), ok.body);
     BOOST_TEST(api("DELETE", "/users/nobody/lockout").status == 404);
 }
@@ -600,7 +617,8 @@ BOOST_AUTO_TEST_CASE(revoke_one_and_revoke_all) {
     const User user = createUser();
     Browser first;
     Browser second;
-    const auto tokens = exchangeCode(project, signIn(first, project, user, "openid offline_access"));
+    const auto tokens =
+        exchangeCode(project, signIn(first, project, user, "openid offline_access"));
     (void)signIn(second, project, user);
     auto ids = itemIds(api("GET", "/users/" + user.id + "/sessions"), "id");
     BOOST_TEST_REQUIRE(ids.size() == 2U);
@@ -632,8 +650,8 @@ BOOST_AUTO_TEST_CASE(audit_events_filter_by_user_project_type_and_time) {
     for (const auto& id : itemIds(by_user, "user_id")) {
         BOOST_TEST(id == user.id);
     }
-    const auto by_project = itemIds(api("GET", "/audit-events?project=" + project.client_id),
-                                    "client_id");
+    const auto by_project =
+        itemIds(api("GET", "/audit-events?project=" + project.client_id), "client_id");
     BOOST_TEST(!by_project.empty());
     for (const auto& id : by_project) {
         BOOST_TEST(id == project.client_id);
@@ -644,12 +662,13 @@ BOOST_AUTO_TEST_CASE(audit_events_filter_by_user_project_type_and_time) {
     // Newest first.
     const auto events = json(by_user.body)->getArray("items");
     for (std::size_t i = 1; i < events->size(); ++i) {
-        BOOST_TEST(events->getObject(static_cast<unsigned>(i - 1))->getValue<std::int64_t>("time") >=
-                   events->getObject(static_cast<unsigned>(i))->getValue<std::int64_t>("time"));
+        BOOST_TEST(
+            events->getObject(static_cast<unsigned>(i - 1))->getValue<std::int64_t>("time") >=
+            events->getObject(static_cast<unsigned>(i))->getValue<std::int64_t>("time"));
     }
     BOOST_TEST(itemIds(api("GET", "/audit-events?user=" + user.id + "&until=1"), "id").empty());
-    BOOST_TEST(itemIds(api("GET", "/audit-events?user=" + user.id + "&since=4102444800"), "id")
-                   .empty());
+    BOOST_TEST(
+        itemIds(api("GET", "/audit-events?user=" + user.id + "&since=4102444800"), "id").empty());
     BOOST_TEST(api("GET", "/audit-events?since=yesterday").status == 400);
     BOOST_TEST(api("GET", "/audit-events?colour=red").status == 400);
 }

@@ -105,7 +105,8 @@ bool contains(const std::string& text, const std::string& needle) {
 
 std::string configYaml(const TempDir& dir) {
     std::string yaml = authd::test::testConfigYaml(dir.path());
-    yaml += "authenticators:\n  - id: password\n    plugin: password\n    config:\n      min_length: 10\n";
+    yaml += "authenticators:\n  - id: password\n    plugin: password\n    config:\n      "
+            "min_length: 10\n";
     return yaml;
 }
 
@@ -136,21 +137,21 @@ Running& running() {
     return *made;
 }
 
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_CASE(direct_mode_bootstraps_an_admin_and_a_project_before_the_server_starts) {
     TempDir dir;
     const std::string config = dir.write("authd.yaml", configYaml(dir));
-    const Run user = authctl(dir, {"--config", config, "users", "create", "--email",
-                                   "Root@Example.com", "--role", "admin", "--email-verified",
-                                   "--password-stdin"},
+    const Run user = authctl(dir,
+                             {"--config", config, "users", "create", "--email", "Root@Example.com",
+                              "--role", "admin", "--email-verified", "--password-stdin"},
                              {}, "a long admin passphrase\n");
     BOOST_TEST_REQUIRE(user.code == 0, user.err);
     BOOST_TEST(contains(user.out, "root@example.com"), user.out);
     BOOST_TEST(contains(user.out, "admin"));
 
-    const Run project = authctl(dir, {"--config", config, "--json", "projects", "create",
-                                      "--name", "Boot App", "--redirect-uri", kRedirect});
+    const Run project = authctl(dir, {"--config", config, "--json", "projects", "create", "--name",
+                                      "Boot App", "--redirect-uri", kRedirect});
     BOOST_TEST_REQUIRE(project.code == 0, project.err);
     const auto created = json(project.out);
     const std::string client_id = str(created, "client_id");
@@ -174,15 +175,17 @@ BOOST_AUTO_TEST_CASE(direct_mode_bootstraps_an_admin_and_a_project_before_the_se
     BOOST_TEST_REQUIRE(items->size() == 1U);
     BOOST_TEST(str(items->getObject(0), "role") == "admin");
     // The bootstrap is audited with authctl as the actor.
-    const HttpResult audit = server.get("/admin/api/v1/audit-events?type=project.created&project=" + client_id,
-                                        {{"Authorization", "Bearer " + kAdminToken}});
+    const HttpResult audit =
+        server.get("/admin/api/v1/audit-events?type=project.created&project=" + client_id,
+                   {{"Authorization", "Bearer " + kAdminToken}});
     BOOST_TEST(contains(audit.body, "\"actor\":\"authctl\""), audit.body);
 }
 
 BOOST_AUTO_TEST_CASE(api_mode_lists_creates_and_rotates_with_tables_and_json) {
     Running& r = running();
-    const Run created = authctl(r.dir, {"projects", "create", "--name", "Api Mode", "--redirect-uri",
-                                        kRedirect, "--scope", "openid", "--scope", "email"},
+    const Run created = authctl(r.dir,
+                                {"projects", "create", "--name", "Api Mode", "--redirect-uri",
+                                 kRedirect, "--scope", "openid", "--scope", "email"},
                                 r.env);
     BOOST_TEST_REQUIRE(created.code == 0, created.err);
     // Key/value lines for one object.
@@ -195,8 +198,12 @@ BOOST_AUTO_TEST_CASE(api_mode_lists_creates_and_rotates_with_tables_and_json) {
         std::string key;
         std::string value;
         words >> key >> value;
-        if (key == "client_id") client_id = value;
-        if (key == "client_secret") secret = value;
+        if (key == "client_id") {
+            client_id = value;
+        }
+        if (key == "client_secret") {
+            secret = value;
+        }
     }
     BOOST_TEST_REQUIRE(!client_id.empty());
     BOOST_TEST(clientCredentials(*r.authd, client_id, secret).status == 200);
@@ -227,7 +234,8 @@ BOOST_AUTO_TEST_CASE(api_mode_lists_creates_and_rotates_with_tables_and_json) {
     BOOST_TEST(users.code == 0);
     BOOST_TEST(users.out.rfind("ID", 0) == 0U, users.out);
     BOOST_TEST(contains(users.out, user_id));
-    const Run suspended = authctl(r.dir, {"users", "update", user_id, "--status", "suspended"}, r.env);
+    const Run suspended =
+        authctl(r.dir, {"users", "update", user_id, "--status", "suspended"}, r.env);
     BOOST_TEST(suspended.code == 0, suspended.err);
     BOOST_TEST(contains(suspended.out, "suspended"));
     const Run audit = authctl(r.dir, {"audit", "list", "--user", user_id}, r.env);
@@ -275,9 +283,10 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_failures_exit_1) {
     BOOST_TEST(authctl(dir, {"--url", "http://127.0.0.1:1", "planets", "list"}).code == 2);
     BOOST_TEST(authctl(dir, {"--url", "http://127.0.0.1:1", "projects", "explode"}).code == 2);
     BOOST_TEST(authctl(dir, {"--url", "http://127.0.0.1:1", "projects", "get"}).code == 2);
-    BOOST_TEST(authctl(dir, {"--url", "http://127.0.0.1:1", "projects", "list", "--colour", "red"})
-                   .code == 2);
-    BOOST_TEST(authctl(dir, {"projects", "list"}).code == 2);  // neither --url nor --config
+    BOOST_TEST(
+        authctl(dir, {"--url", "http://127.0.0.1:1", "projects", "list", "--colour", "red"}).code ==
+        2);
+    BOOST_TEST(authctl(dir, {"projects", "list"}).code == 2); // neither --url nor --config
     const Run help = authctl(dir, {"--help"});
     BOOST_TEST(help.code == 0);
     BOOST_TEST(contains(help.out, "usage: authctl"));
@@ -289,14 +298,15 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_failures_exit_1) {
                                     {{"AUTHD_ADMIN_TOKEN", "x"}});
     BOOST_TEST(unreachable.code == 1);
     BOOST_TEST(!unreachable.err.empty());
-    const Run bad_config = authctl(dir, {"--config", (dir.path() / "missing.yaml").string(),
-                                         "projects", "list"});
+    const Run bad_config =
+        authctl(dir, {"--config", (dir.path() / "missing.yaml").string(), "projects", "list"});
     BOOST_TEST(bad_config.code == 1);
     BOOST_TEST(!bad_config.err.empty());
 
     Running& r = running();
-    const Run wrong_token = authctl(r.dir, {"projects", "list"},
-                                    {{"AUTHD_URL", r.env.at("AUTHD_URL")}, {"AUTHD_ADMIN_TOKEN", "wrong"}});
+    const Run wrong_token =
+        authctl(r.dir, {"projects", "list"},
+                {{"AUTHD_URL", r.env.at("AUTHD_URL")}, {"AUTHD_ADMIN_TOKEN", "wrong"}});
     BOOST_TEST(wrong_token.code == 1);
     BOOST_TEST(contains(wrong_token.err, "401"), wrong_token.err);
 }

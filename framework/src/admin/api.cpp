@@ -27,24 +27,46 @@ namespace {
 constexpr std::string_view kBase = "/admin/api/v1";
 constexpr std::size_t kMaxListItems = 100;
 
-const std::set<std::string> kProjectCreateFields = {
-    "name",          "description",   "redirect_uris",  "client_type",
-    "grant_types",   "scopes",        "id_token_signed_response_alg",
-    "access_token_alg", "access_ttl", "refresh_ttl",    "id_token_ttl",
-    "post_logout_redirect_uris",      "backchannel_logout_uri",
-    "skip_consent",  "development",   "authenticators", "access_policy", "owner_id"};
-const std::set<std::string> kProjectPatchFields = {
-    "name",          "description",   "redirect_uris",  "grant_types",
-    "scopes",        "id_token_signed_response_alg",    "access_token_alg",
-    "access_ttl",    "refresh_ttl",   "id_token_ttl",   "post_logout_redirect_uris",
-    "backchannel_logout_uri",         "skip_consent",   "development",
-    "authenticators", "access_policy"};
-const std::set<std::string> kPolicyFields = {"roles", "email_domains", "statuses",
-                                             "authenticators", "require_verified_email"};
-const std::set<std::string> kUserCreateFields = {"email", "name",   "role",           "status",
-                                                 "password", "pin", "email_verified", "picture"};
-const std::set<std::string> kUserPatchFields = {"email", "name", "role", "status",
-                                                "email_verified", "picture"};
+const std::set<std::string> kProjectCreateFields = {"name",
+                                                    "description",
+                                                    "redirect_uris",
+                                                    "client_type",
+                                                    "grant_types",
+                                                    "scopes",
+                                                    "id_token_signed_response_alg",
+                                                    "access_token_alg",
+                                                    "access_ttl",
+                                                    "refresh_ttl",
+                                                    "id_token_ttl",
+                                                    "post_logout_redirect_uris",
+                                                    "backchannel_logout_uri",
+                                                    "skip_consent",
+                                                    "development",
+                                                    "authenticators",
+                                                    "access_policy",
+                                                    "owner_id"};
+const std::set<std::string> kProjectPatchFields = {"name",
+                                                   "description",
+                                                   "redirect_uris",
+                                                   "grant_types",
+                                                   "scopes",
+                                                   "id_token_signed_response_alg",
+                                                   "access_token_alg",
+                                                   "access_ttl",
+                                                   "refresh_ttl",
+                                                   "id_token_ttl",
+                                                   "post_logout_redirect_uris",
+                                                   "backchannel_logout_uri",
+                                                   "skip_consent",
+                                                   "development",
+                                                   "authenticators",
+                                                   "access_policy"};
+const std::set<std::string> kPolicyFields = {"roles", "email_domains", "statuses", "authenticators",
+                                             "require_verified_email"};
+const std::set<std::string> kUserCreateFields = {"email",    "name", "role",           "status",
+                                                 "password", "pin",  "email_verified", "picture"};
+const std::set<std::string> kUserPatchFields = {"email",  "name",           "role",
+                                                "status", "email_verified", "picture"};
 
 /// A 400 naming the field, carried out of the parsing helpers.
 struct FieldError {
@@ -87,7 +109,7 @@ http::Response fromError(const sdk::Error& error) {
 
 // The members of a JSON body, read defensively: Poco's Var conversions throw.
 class Body {
-public:
+  public:
     explicit Body(Poco::JSON::Object::Ptr object, std::string prefix = {})
         : object_(std::move(object)), prefix_(std::move(prefix)) {}
 
@@ -216,7 +238,7 @@ public:
         return Body(inner, prefix_ + name + ".");
     }
 
-private:
+  private:
     Poco::JSON::Object::Ptr object_;
     std::string prefix_;
 };
@@ -230,7 +252,8 @@ Poco::JSON::Array::Ptr jsonArray(const std::vector<std::string>& items) {
 }
 
 Poco::Dynamic::Var lifetime(sdk::Seconds seconds) {
-    return seconds == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(config::formatDuration(seconds));
+    return seconds == 0 ? Poco::Dynamic::Var()
+                        : Poco::Dynamic::Var(config::formatDuration(seconds));
 }
 
 Poco::Dynamic::Var optionalText(const std::string& text) {
@@ -272,7 +295,8 @@ void addProjectFields(Poco::JSON::Object& out, const oauth::ProviderContext& ctx
     out.set("signing_key_grace_until", project.previous_signing_key_until);
 }
 
-Poco::JSON::Object::Ptr projectJson(const oauth::ProviderContext& ctx, const sdk::Project& project) {
+Poco::JSON::Object::Ptr projectJson(const oauth::ProviderContext& ctx,
+                                    const sdk::Project& project) {
     Poco::JSON::Object::Ptr out = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     out->set("client_id", project.client_id);
     addProjectFields(*out, ctx, project);
@@ -385,12 +409,11 @@ std::string issuerOrigin(const std::string& issuer) {
 using Authenticated = std::variant<Actor, http::Response>;
 
 class AdminApi {
-public:
+  public:
     AdminApi(oauth::ProviderContext& ctx, std::string token,
              std::string token_actor = "bootstrap_admin_token", bool sessions = true)
-        : ctx_(ctx), service_(ctx), token_(std::move(token)),
-          origin_(issuerOrigin(ctx.issuer_url)), token_actor_(std::move(token_actor)),
-          sessions_(sessions) {}
+        : ctx_(ctx), service_(ctx), token_(std::move(token)), origin_(issuerOrigin(ctx.issuer_url)),
+          token_actor_(std::move(token_actor)), sessions_(sessions) {}
 
     http::Response handle(http::Request& request) {
         try {
@@ -406,7 +429,7 @@ public:
         }
     }
 
-private:
+  private:
     static http::Response unauthorized(std::string_view description) {
         http::Response response = apiError(401, "unauthorized", description);
         response.headers.set("WWW-Authenticate", "Bearer realm=\"authd admin\"");
@@ -526,25 +549,39 @@ private:
         std::string_view path(request.path);
         path.remove_prefix(kBase.size());
         if (path == "/projects") {
-            if (get) return listProjects(request);
-            if (method == "POST") return createProject(request, actor);
+            if (get) {
+                return listProjects(request);
+            }
+            if (method == "POST") {
+                return createProject(request, actor);
+            }
             return methodNotAllowed("GET, HEAD, POST");
         }
         if (path == "/users") {
-            if (get) return listUsers(request);
-            if (method == "POST") return createUser(request, actor);
+            if (get) {
+                return listUsers(request);
+            }
+            if (method == "POST") {
+                return createUser(request, actor);
+            }
             return methodNotAllowed("GET, HEAD, POST");
         }
         if (path == "/audit-events") {
-            if (get) return listAudit(request);
+            if (get) {
+                return listAudit(request);
+            }
             return methodNotAllowed("GET, HEAD");
         }
         if (path == "/keys") {
-            if (get) return listKeys();
+            if (get) {
+                return listKeys();
+            }
             return methodNotAllowed("GET, HEAD");
         }
         if (path == "/keys/rotate") {
-            if (method == "POST") return rotateKey(request, actor);
+            if (method == "POST") {
+                return rotateKey(request, actor);
+            }
             return methodNotAllowed("POST");
         }
         if (path.rfind("/projects/", 0) == 0) {
@@ -554,27 +591,41 @@ private:
             }
             const std::string& id = parts[0];
             if (parts.size() == 1) {
-                if (get) return getProject(id);
-                if (method == "PATCH") return updateProject(request, id, actor);
-                if (method == "DELETE") return deleteProject(id, actor);
+                if (get) {
+                    return getProject(id);
+                }
+                if (method == "PATCH") {
+                    return updateProject(request, id, actor);
+                }
+                if (method == "DELETE") {
+                    return deleteProject(id, actor);
+                }
                 return methodNotAllowed("GET, HEAD, PATCH, DELETE");
             }
             if (parts[1] == "rotate-secret") {
-                if (method != "POST") return methodNotAllowed("POST");
+                if (method != "POST") {
+                    return methodNotAllowed("POST");
+                }
                 parseBody(request, {});
                 auto secret = service_.rotateSecret(id, actor);
-                if (!secret) return fromError(secret.error());
+                if (!secret) {
+                    return fromError(secret.error());
+                }
                 Poco::JSON::Object out;
                 out.set("client_id", id);
                 out.set("client_secret", *secret);
                 return reply(200, out);
             }
             if (parts[1] == "rotate-signing-key") {
-                if (method != "POST") return methodNotAllowed("POST");
+                if (method != "POST") {
+                    return methodNotAllowed("POST");
+                }
                 const Body body = parseBody(request, {"grace"});
                 const sdk::Seconds grace = body.duration("grace", true).value_or(0);
                 auto key = service_.rotateSigningKey(id, grace, actor);
-                if (!key) return fromError(key.error());
+                if (!key) {
+                    return fromError(key.error());
+                }
                 Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
                 out.set("client_id", id);
                 out.set("signing_key", *key);
@@ -590,8 +641,12 @@ private:
             }
             const std::string& id = parts[0];
             if (parts.size() == 1) {
-                if (get) return getUser(id);
-                if (method == "PATCH") return updateUser(request, id, actor);
+                if (get) {
+                    return getUser(id);
+                }
+                if (method == "PATCH") {
+                    return updateUser(request, id, actor);
+                }
                 if (method == "DELETE") {
                     if (auto done = service_.deleteUser(id, actor); !done) {
                         return fromError(done.error());
@@ -601,7 +656,9 @@ private:
                 return methodNotAllowed("GET, HEAD, PATCH, DELETE");
             }
             if (parts[1] == "password" || parts[1] == "pin") {
-                if (method != "PUT") return methodNotAllowed("PUT");
+                if (method != "PUT") {
+                    return methodNotAllowed("PUT");
+                }
                 const Body body = parseBody(request, {parts[1]});
                 const auto secret = body.string(parts[1], 1024);
                 if (!secret) {
@@ -613,7 +670,9 @@ private:
                 return noContent();
             }
             if (parts[1] == "lockout") {
-                if (method != "DELETE") return methodNotAllowed("DELETE");
+                if (method != "DELETE") {
+                    return methodNotAllowed("DELETE");
+                }
                 if (auto done = service_.clearLockout(id, actor); !done) {
                     return fromError(done.error());
                 }
@@ -622,14 +681,18 @@ private:
             if (parts[1] == "sessions") {
                 if (get) {
                     auto sessions = service_.listSessions(id);
-                    if (!sessions) return fromError(sessions.error());
+                    if (!sessions) {
+                        return fromError(sessions.error());
+                    }
                     sdk::Slice<sdk::Session> slice;
                     slice.items = std::move(*sessions);
                     return listReply(slice, sessionJson);
                 }
                 if (method == "DELETE") {
                     auto count = service_.revokeAllSessions(id, actor);
-                    if (!count) return fromError(count.error());
+                    if (!count) {
+                        return fromError(count.error());
+                    }
                     Poco::JSON::Object out;
                     out.set("revoked", *count);
                     return reply(200, out);
@@ -643,7 +706,9 @@ private:
             if (parts.size() != 1 || parts[0].empty()) {
                 return apiError(404, "not_found", "no such admin route");
             }
-            if (method != "DELETE") return methodNotAllowed("DELETE");
+            if (method != "DELETE") {
+                return methodNotAllowed("DELETE");
+            }
             if (auto done = service_.revokeSession(parts[0], actor); !done) {
                 return fromError(done.error());
             }
@@ -654,18 +719,24 @@ private:
 
     http::Response listProjects(const http::Request& request) {
         const int limit = limitOf(request);
-        auto listed = service_.listProjects(request.query.get("cursor"), limit,
-                                            request.query.get("owner"));
-        if (!listed) return fromError(listed.error());
+        auto listed =
+            service_.listProjects(request.query.get("cursor"), limit, request.query.get("owner"));
+        if (!listed) {
+            return fromError(listed.error());
+        }
         return listReply(*listed, [&](const sdk::Project& p) { return projectJson(ctx_, p); });
     }
 
     http::Response getProject(const std::string& id) {
         auto project = service_.getProject(id);
-        if (!project) return fromError(project.error());
+        if (!project) {
+            return fromError(project.error());
+        }
         auto out = projectJson(ctx_, *project);
         auto key = service_.signingKey(id);
-        if (!key) return fromError(key.error());
+        if (!key) {
+            return fromError(key.error());
+        }
         out->set("signing_key", *key);
         return reply(200, *out);
     }
@@ -730,7 +801,9 @@ private:
         input.development = body.boolean("development").value_or(false);
         input.skip_consent = body.boolean("skip_consent").value_or(false);
         auto created = service_.createProject(input, actor);
-        if (!created) return fromError(created.error());
+        if (!created) {
+            return fromError(created.error());
+        }
         Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
         out.set("client_id", created->project.client_id);
         out.set("client_secret", optionalText(created->client_secret));
@@ -745,7 +818,9 @@ private:
         ProjectPatch patch;
         readProjectPatch(body, patch);
         auto updated = service_.updateProject(id, patch, actor);
-        if (!updated) return fromError(updated.error());
+        if (!updated) {
+            return fromError(updated.error());
+        }
         return reply(200, *projectJson(ctx_, *updated));
     }
 
@@ -758,15 +833,19 @@ private:
 
     http::Response listUsers(const http::Request& request) {
         const int limit = limitOf(request);
-        auto listed = service_.listUsers(request.query.get("email"), request.query.get("cursor"),
-                                         limit);
-        if (!listed) return fromError(listed.error());
+        auto listed =
+            service_.listUsers(request.query.get("email"), request.query.get("cursor"), limit);
+        if (!listed) {
+            return fromError(listed.error());
+        }
         return listReply(*listed, userJson);
     }
 
     http::Response getUser(const std::string& id) {
         auto user = service_.getUser(id);
-        if (!user) return fromError(user.error());
+        if (!user) {
+            return fromError(user.error());
+        }
         return reply(200, *userJson(*user));
     }
 
@@ -786,7 +865,9 @@ private:
         input.password = body.string("password", 1024);
         input.pin = body.string("pin", 64);
         auto created = service_.createUser(input, actor);
-        if (!created) return fromError(created.error());
+        if (!created) {
+            return fromError(created.error());
+        }
         return reply(201, *userJson(*created));
     }
 
@@ -801,14 +882,16 @@ private:
         patch.status = body.string("status", 64);
         patch.email_verified = body.boolean("email_verified");
         auto updated = service_.updateUser(id, patch, actor);
-        if (!updated) return fromError(updated.error());
+        if (!updated) {
+            return fromError(updated.error());
+        }
         return reply(200, *userJson(*updated));
     }
 
     http::Response listAudit(const http::Request& request) {
         for (const auto& [name, value] : request.query.pairs()) {
-            static const std::set<std::string> known = {"user", "project", "type", "since",
-                                                        "until", "cursor", "limit"};
+            static const std::set<std::string> known = {"user",  "project", "type", "since",
+                                                        "until", "cursor",  "limit"};
             if (known.count(name) == 0) {
                 throw FieldError{"unknown parameter: " + name};
             }
@@ -822,7 +905,9 @@ private:
         query.cursor = request.query.get("cursor");
         query.limit = limitOf(request);
         auto listed = service_.listAuditEvents(query);
-        if (!listed) return fromError(listed.error());
+        if (!listed) {
+            return fromError(listed.error());
+        }
         return listReply(*listed, eventJson);
     }
 
@@ -841,7 +926,9 @@ private:
         }
         const sdk::Seconds keep = body.duration("keep_for", false).value_or(0);
         auto key = service_.rotateProviderKey(*alg, keep, actor);
-        if (!key) return fromError(key.error());
+        if (!key) {
+            return fromError(key.error());
+        }
         return reply(200, *keyJson(*key));
     }
 
@@ -853,7 +940,7 @@ private:
     const bool sessions_;
 };
 
-}  // namespace
+} // namespace
 
 http::Handler adminApiHandler(oauth::ProviderContext& ctx, std::string token,
                               std::string actor_kind) {
@@ -885,4 +972,4 @@ void addAdminApiRoutes(http::Router& router, oauth::ProviderContext& ctx) {
     }
 }
 
-}  // namespace authd::admin
+} // namespace authd::admin

@@ -25,4 +25,4 @@ void addAdminApiRoutes(http::Router& router, oauth::ProviderContext& ctx);
 http::Handler adminApiHandler(oauth::ProviderContext& ctx, std::string token,
                               std::string actor_kind);
 
-}  // namespace authd::admin
+} // namespace authd::admin

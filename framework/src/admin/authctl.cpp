@@ -72,8 +72,8 @@ struct UsageError {
 /// One admin API request.
 struct Call {
     std::string method;
-    std::string path;  ///< under /admin/api/v1, with its query
-    std::string body;  ///< JSON, empty for none
+    std::string path; ///< under /admin/api/v1, with its query
+    std::string body; ///< JSON, empty for none
 };
 
 struct Reply {
@@ -83,7 +83,7 @@ struct Reply {
 
 /// The arguments after the subcommand: positionals and --options (repeatable).
 class Args {
-public:
+  public:
     Args(const std::vector<std::string>& args, const std::vector<std::string>& flags,
          const std::vector<std::string>& valued) {
         for (std::size_t i = 0; i < args.size(); ++i) {
@@ -134,7 +134,7 @@ public:
     }
     bool flag(const std::string& name) const { return values_.count(name) != 0; }
 
-private:
+  private:
     std::vector<std::string> positional_;
     std::map<std::string, std::vector<std::string>> values_;
 };
@@ -211,40 +211,63 @@ Call buildCall(const std::string& group, const std::string& command,
             const Args a(rest, {}, {"limit", "cursor", "owner"});
             a.one(0, "no arguments");
             shape.list = true;
-            return {"GET", "/projects" + queryOf({{"limit", a.value("limit")},
-                                                   {"cursor", a.value("cursor")},
-                                                   {"owner", a.value("owner")}}),
+            return {"GET",
+                    "/projects" + queryOf({{"limit", a.value("limit")},
+                                           {"cursor", a.value("cursor")},
+                                           {"owner", a.value("owner")}}),
                     {}};
         }
         if (command == "get" || command == "delete" || command == "rotate-secret") {
             const Args a(rest, {}, {});
             const std::string id = pathSegment(a.one(1, "CLIENT_ID"));
-            if (command == "get") return {"GET", "/projects/" + id, {}};
-            if (command == "delete") return {"DELETE", "/projects/" + id, {}};
+            if (command == "get") {
+                return {"GET", "/projects/" + id, {}};
+            }
+            if (command == "delete") {
+                return {"DELETE", "/projects/" + id, {}};
+            }
             return {"POST", "/projects/" + id + "/rotate-secret", {}};
         }
         if (command == "rotate-signing-key") {
             const Args a(rest, {}, {"grace"});
             const std::string id = pathSegment(a.one(1, "CLIENT_ID"));
             Poco::JSON::Object body;
-            if (auto grace = a.value("grace")) body.set("grace", *grace);
+            if (auto grace = a.value("grace")) {
+                body.set("grace", *grace);
+            }
             return {"POST", "/projects/" + id + "/rotate-signing-key", stringify(body)};
         }
         if (command == "create" || command == "update") {
-            const Args a(rest, {"skip-consent"},
-                         {"name", "description", "redirect-uri", "client-type", "scope", "grant",
-                          "data"});
+            const Args a(
+                rest, {"skip-consent"},
+                {"name", "description", "redirect-uri", "client-type", "scope", "grant", "data"});
             auto body = dataObject(a);
-            if (auto v = a.value("name")) body->set("name", *v);
-            if (auto v = a.value("description")) body->set("description", *v);
-            if (a.flag("redirect-uri")) body->set("redirect_uris", array(a.values("redirect-uri")));
-            if (a.flag("scope")) body->set("scopes", array(a.values("scope")));
-            if (a.flag("grant")) body->set("grant_types", array(a.values("grant")));
-            if (a.flag("skip-consent")) body->set("skip_consent", true);
+            if (auto v = a.value("name")) {
+                body->set("name", *v);
+            }
+            if (auto v = a.value("description")) {
+                body->set("description", *v);
+            }
+            if (a.flag("redirect-uri")) {
+                body->set("redirect_uris", array(a.values("redirect-uri")));
+            }
+            if (a.flag("scope")) {
+                body->set("scopes", array(a.values("scope")));
+            }
+            if (a.flag("grant")) {
+                body->set("grant_types", array(a.values("grant")));
+            }
+            if (a.flag("skip-consent")) {
+                body->set("skip_consent", true);
+            }
             if (command == "create") {
                 a.one(0, "no positional arguments (use --name)");
-                if (auto v = a.value("client-type")) body->set("client_type", *v);
-                if (!body->has("redirect_uris")) body->set("redirect_uris", array({}));
+                if (auto v = a.value("client-type")) {
+                    body->set("client_type", *v);
+                }
+                if (!body->has("redirect_uris")) {
+                    body->set("redirect_uris", array({}));
+                }
                 return {"POST", "/projects", stringify(*body)};
             }
             if (a.flag("client-type")) {
@@ -259,32 +282,53 @@ Call buildCall(const std::string& group, const std::string& command,
             const Args a(rest, {}, {"limit", "cursor", "email"});
             a.one(0, "no arguments");
             shape.list = true;
-            return {"GET", "/users" + queryOf({{"email", a.value("email")},
-                                                {"limit", a.value("limit")},
-                                                {"cursor", a.value("cursor")}}),
+            return {"GET",
+                    "/users" + queryOf({{"email", a.value("email")},
+                                        {"limit", a.value("limit")},
+                                        {"cursor", a.value("cursor")}}),
                     {}};
         }
         if (command == "get" || command == "delete" || command == "unlock") {
             const Args a(rest, {}, {});
             const std::string id = pathSegment(a.one(1, "USER_ID"));
-            if (command == "get") return {"GET", "/users/" + id, {}};
-            if (command == "delete") return {"DELETE", "/users/" + id, {}};
+            if (command == "get") {
+                return {"GET", "/users/" + id, {}};
+            }
+            if (command == "delete") {
+                return {"DELETE", "/users/" + id, {}};
+            }
             return {"DELETE", "/users/" + id + "/lockout", {}};
         }
         if (command == "create" || command == "update") {
             const Args a(rest, {"email-verified", "password-stdin"},
                          {"email", "name", "role", "status", "password", "pin", "data"});
             auto body = dataObject(a);
-            if (auto v = a.value("email")) body->set("email", *v);
-            if (auto v = a.value("name")) body->set("name", *v);
-            if (auto v = a.value("role")) body->set("role", *v);
-            if (auto v = a.value("status")) body->set("status", *v);
-            if (a.flag("email-verified")) body->set("email_verified", true);
+            if (auto v = a.value("email")) {
+                body->set("email", *v);
+            }
+            if (auto v = a.value("name")) {
+                body->set("name", *v);
+            }
+            if (auto v = a.value("role")) {
+                body->set("role", *v);
+            }
+            if (auto v = a.value("status")) {
+                body->set("status", *v);
+            }
+            if (a.flag("email-verified")) {
+                body->set("email_verified", true);
+            }
             if (command == "create") {
                 a.one(0, "no positional arguments (use --email)");
-                if (auto v = a.value("password")) body->set("password", *v);
-                if (a.flag("password-stdin")) body->set("password", readSecretLine(std::cin));
-                if (auto v = a.value("pin")) body->set("pin", *v);
+                if (auto v = a.value("password")) {
+                    body->set("password", *v);
+                }
+                if (a.flag("password-stdin")) {
+                    body->set("password", readSecretLine(std::cin));
+                }
+                if (auto v = a.value("pin")) {
+                    body->set("pin", *v);
+                }
                 return {"POST", "/users", stringify(*body)};
             }
             if (a.flag("password") || a.flag("pin") || a.flag("password-stdin")) {
@@ -299,13 +343,19 @@ Call buildCall(const std::string& group, const std::string& command,
             Poco::JSON::Object body;
             if (command == "set-password") {
                 std::optional<std::string> secret = a.value("password");
-                if (a.flag("password-stdin")) secret = readSecretLine(std::cin);
-                if (!secret) throw UsageError{"--password PW or --password-stdin is required"};
+                if (a.flag("password-stdin")) {
+                    secret = readSecretLine(std::cin);
+                }
+                if (!secret) {
+                    throw UsageError{"--password PW or --password-stdin is required"};
+                }
                 body.set("password", *secret);
                 return {"PUT", "/users/" + id + "/password", stringify(body)};
             }
             const auto pin = a.value("pin");
-            if (!pin) throw UsageError{"--pin PIN is required"};
+            if (!pin) {
+                throw UsageError{"--pin PIN is required"};
+            }
             body.set("pin", *pin);
             return {"PUT", "/users/" + id + "/pin", stringify(body)};
         }
@@ -327,16 +377,18 @@ Call buildCall(const std::string& group, const std::string& command,
     } else if (group == "audit") {
         shape.columns = {"time", "type", "user_id", "client_id", "client_address"};
         if (command == "list") {
-            const Args a(rest, {}, {"user", "project", "type", "since", "until", "limit", "cursor"});
+            const Args a(rest, {},
+                         {"user", "project", "type", "since", "until", "limit", "cursor"});
             a.one(0, "no arguments");
             shape.list = true;
-            return {"GET", "/audit-events" + queryOf({{"user", a.value("user")},
-                                                       {"project", a.value("project")},
-                                                       {"type", a.value("type")},
-                                                       {"since", a.value("since")},
-                                                       {"until", a.value("until")},
-                                                       {"limit", a.value("limit")},
-                                                       {"cursor", a.value("cursor")}}),
+            return {"GET",
+                    "/audit-events" + queryOf({{"user", a.value("user")},
+                                               {"project", a.value("project")},
+                                               {"type", a.value("type")},
+                                               {"since", a.value("since")},
+                                               {"until", a.value("until")},
+                                               {"limit", a.value("limit")},
+                                               {"cursor", a.value("cursor")}}),
                     {}};
         }
     } else if (group == "keys") {
@@ -352,7 +404,9 @@ Call buildCall(const std::string& group, const std::string& command,
             a.one(0, "no positional arguments");
             Poco::JSON::Object body;
             body.set("alg", a.value("alg").value_or("RS256"));
-            if (auto keep = a.value("keep-for")) body.set("keep_for", *keep);
+            if (auto keep = a.value("keep-for")) {
+                body.set("keep_for", *keep);
+            }
             return {"POST", "/keys/rotate", stringify(body)};
         }
     } else {
@@ -498,7 +552,7 @@ std::optional<Reply> sendHttp(const std::string& url, const std::string& token, 
 
 /// The server's pieces opened in this process (no listening socket), for --config.
 class DirectStore {
-public:
+  public:
     static std::unique_ptr<DirectStore> open(const std::string& path, std::ostream& err) {
         auto config = config::loadConfigFile(path);
         if (!config) {
@@ -519,8 +573,7 @@ public:
         }
         direct->provider_ = std::move(*provider);
         direct->token_ = crypto::randomHex(32);
-        direct->handler_ =
-            adminApiHandler(direct->provider_->context(), direct->token_, "authctl");
+        direct->handler_ = adminApiHandler(direct->provider_->context(), direct->token_, "authctl");
         return direct;
     }
 
@@ -555,9 +608,9 @@ public:
         return Reply{response.status, response.body};
     }
 
-private:
+  private:
     DirectStore() = default;
-    std::ostringstream log_;  // the server's JSON log lines: not for authctl's reader
+    std::ostringstream log_; // the server's JSON log lines: not for authctl's reader
     std::unique_ptr<app::Server> server_;
     std::unique_ptr<oauth::Provider> provider_;
     std::string token_;
@@ -641,7 +694,7 @@ int run(const std::vector<std::string>& args, const std::map<std::string, std::s
     return present(*reply, shape, as_json, out, err);
 }
 
-}  // namespace
+} // namespace
 
 int runAuthctl(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                std::ostream& out, std::ostream& err) {
@@ -656,4 +709,4 @@ int runAuthctl(const std::vector<std::string>& args, const std::map<std::string,
     }
 }
 
-}  // namespace authd::admin
+} // namespace authd::admin

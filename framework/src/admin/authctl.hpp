@@ -19,4 +19,4 @@ namespace authd::admin {
 int runAuthctl(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                std::ostream& out, std::ostream& err);
 
-}  // namespace authd::admin
+} // namespace authd::admin

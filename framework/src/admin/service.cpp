@@ -46,10 +46,9 @@ std::optional<sdk::Error> textProblem(const std::string& field, const std::strin
 }
 
 bool isToken(std::string_view text) {
-    return !text.empty() && text.size() <= 32 &&
-           std::all_of(text.begin(), text.end(), [](char c) {
-               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-           });
+    return !text.empty() && text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
 }
 
 // Deliberately loose (RFC 5321 addresses are hard to validate exactly): one address, no
@@ -139,7 +138,7 @@ int clampLimit(int limit) {
     return limit <= 0 ? 50 : std::min(limit, kMaxPage);
 }
 
-}  // namespace
+} // namespace
 
 std::string effectiveIdTokenAlg(const oauth::ProviderContext& ctx, const sdk::Project& project) {
     if (!project.id_token_alg.empty()) {
@@ -169,8 +168,9 @@ sdk::AuditEvent AdminService::event(std::string type, const Actor& actor, std::s
     return out;
 }
 
-sdk::Result<void> AdminService::writeWithAudit(
-    const std::function<sdk::Result<void>(sdk::Storage&)>& change, sdk::AuditEvent audit) {
+sdk::Result<void>
+AdminService::writeWithAudit(const std::function<sdk::Result<void>(sdk::Storage&)>& change,
+                             sdk::AuditEvent audit) {
     std::optional<sdk::Error> inner;
     auto done = ctx_.store.transact([&](sdk::Storage& tx) -> sdk::Result<void> {
         if (auto changed = change(tx); !changed) {
@@ -242,10 +242,9 @@ sdk::Result<void> AdminService::validateProject(const sdk::Project& project) con
         return *p;
     }
     for (const auto& id : project.authenticators) {
-        const bool known = std::any_of(ctx_.authenticators.begin(), ctx_.authenticators.end(),
-                                       [&](const app::AuthenticatorInstance& instance) {
-                                           return instance.id == id;
-                                       });
+        const bool known = std::any_of(
+            ctx_.authenticators.begin(), ctx_.authenticators.end(),
+            [&](const app::AuthenticatorInstance& instance) { return instance.id == id; });
         if (!known) {
             return fieldError("authenticators", "no authenticator instance \"" + id + "\"");
         }
@@ -372,9 +371,8 @@ sdk::Result<CreatedProject> AdminService::createProject(const ProjectInput& inpu
             }
             project.client_secret_enc = std::move(*sealed);
         }
-        stored = writeWithAudit(
-            [&](sdk::Storage& tx) { return tx.projects().create(project); },
-            event("project.created", actor, "", project.client_id));
+        stored = writeWithAudit([&](sdk::Storage& tx) { return tx.projects().create(project); },
+                                event("project.created", actor, "", project.client_id));
     }
     if (!stored) {
         return storeError(stored.error(), "the project could not be stored");
@@ -384,9 +382,8 @@ sdk::Result<CreatedProject> AdminService::createProject(const ProjectInput& inpu
     return out;
 }
 
-sdk::Result<sdk::Slice<sdk::Project>> AdminService::listProjects(const std::string& cursor,
-                                                                 int limit,
-                                                                 const std::string& owner_id) {
+sdk::Result<sdk::Slice<sdk::Project>>
+AdminService::listProjects(const std::string& cursor, int limit, const std::string& owner_id) {
     auto listed = ctx_.store.projects().list(owner_id, cursor, clampLimit(limit));
     if (!listed) {
         return storeError(listed.error(), "the projects could not be listed");
@@ -413,24 +410,54 @@ sdk::Result<sdk::Project> AdminService::updateProject(const std::string& client_
         return current.error();
     }
     sdk::Project project = std::move(*current);
-    if (patch.name) project.name = *patch.name;
-    if (patch.description) project.description = *patch.description;
-    if (patch.redirect_uris) project.redirect_uris = *patch.redirect_uris;
+    if (patch.name) {
+        project.name = *patch.name;
+    }
+    if (patch.description) {
+        project.description = *patch.description;
+    }
+    if (patch.redirect_uris) {
+        project.redirect_uris = *patch.redirect_uris;
+    }
     if (patch.post_logout_redirect_uris) {
         project.post_logout_redirect_uris = *patch.post_logout_redirect_uris;
     }
-    if (patch.grant_types) project.grant_types = *patch.grant_types;
-    if (patch.scopes) project.scopes = *patch.scopes;
-    if (patch.authenticators) project.authenticators = *patch.authenticators;
-    if (patch.id_token_alg) project.id_token_alg = *patch.id_token_alg;
-    if (patch.access_token_alg) project.access_token_alg = *patch.access_token_alg;
-    if (patch.access_ttl) project.access_ttl = *patch.access_ttl;
-    if (patch.refresh_ttl) project.refresh_ttl = *patch.refresh_ttl;
-    if (patch.id_token_ttl) project.id_token_ttl = *patch.id_token_ttl;
-    if (patch.policy) project.policy = *patch.policy;
-    if (patch.backchannel_logout_uri) project.backchannel_logout_uri = *patch.backchannel_logout_uri;
-    if (patch.development) project.development = *patch.development;
-    if (patch.skip_consent) project.skip_consent = *patch.skip_consent;
+    if (patch.grant_types) {
+        project.grant_types = *patch.grant_types;
+    }
+    if (patch.scopes) {
+        project.scopes = *patch.scopes;
+    }
+    if (patch.authenticators) {
+        project.authenticators = *patch.authenticators;
+    }
+    if (patch.id_token_alg) {
+        project.id_token_alg = *patch.id_token_alg;
+    }
+    if (patch.access_token_alg) {
+        project.access_token_alg = *patch.access_token_alg;
+    }
+    if (patch.access_ttl) {
+        project.access_ttl = *patch.access_ttl;
+    }
+    if (patch.refresh_ttl) {
+        project.refresh_ttl = *patch.refresh_ttl;
+    }
+    if (patch.id_token_ttl) {
+        project.id_token_ttl = *patch.id_token_ttl;
+    }
+    if (patch.policy) {
+        project.policy = *patch.policy;
+    }
+    if (patch.backchannel_logout_uri) {
+        project.backchannel_logout_uri = *patch.backchannel_logout_uri;
+    }
+    if (patch.development) {
+        project.development = *patch.development;
+    }
+    if (patch.skip_consent) {
+        project.skip_consent = *patch.skip_consent;
+    }
     project.updated_at = ctx_.now();
     if (auto valid = validateProject(project); !valid) {
         return valid.error();
@@ -612,7 +639,8 @@ sdk::Result<sdk::User> AdminService::createUser(const UserInput& input, const Ac
                                  event("user.created", actor, user.id, ""));
     if (!stored) {
         if (stored.error().code == sdk::ErrorCode::conflict) {
-            return sdk::makeError(sdk::ErrorCode::conflict, "a user with this email already exists");
+            return sdk::makeError(sdk::ErrorCode::conflict,
+                                  "a user with this email already exists");
         }
         return storeError(stored.error(), "the user could not be stored");
     }
@@ -733,7 +761,8 @@ sdk::Result<sdk::User> AdminService::updateUser(const std::string& id, const Use
     }
     if (!written) {
         if (written.error().code == sdk::ErrorCode::conflict) {
-            return sdk::makeError(sdk::ErrorCode::conflict, "a user with this email already exists");
+            return sdk::makeError(sdk::ErrorCode::conflict,
+                                  "a user with this email already exists");
         }
         return storeError(written.error(), "the user could not be updated");
     }
@@ -883,8 +912,8 @@ sdk::Result<std::int64_t> AdminService::revokeAllSessions(const std::string& use
     return count;
 }
 
-sdk::Result<sdk::Slice<sdk::AuditEvent>> AdminService::listAuditEvents(
-    const sdk::AuditQuery& query) {
+sdk::Result<sdk::Slice<sdk::AuditEvent>>
+AdminService::listAuditEvents(const sdk::AuditQuery& query) {
     // Hot events wait in the batch queue; a reader expects to see what already happened.
     ctx_.audit->flush();
     sdk::AuditQuery bounded = query;
@@ -896,8 +925,7 @@ sdk::Result<sdk::Slice<sdk::AuditEvent>> AdminService::listAuditEvents(
     return listed;
 }
 
-sdk::Result<tokens::KeyInfo> AdminService::rotateProviderKey(tokens::Alg alg,
-                                                             sdk::Seconds keep_for,
+sdk::Result<tokens::KeyInfo> AdminService::rotateProviderKey(tokens::Alg alg, sdk::Seconds keep_for,
                                                              const Actor& actor) {
     if (alg == tokens::Alg::hs256) {
         return fieldError("alg", "provider keys are RS256, ES256 or EdDSA");
@@ -918,7 +946,8 @@ sdk::Result<tokens::KeyInfo> AdminService::rotateProviderKey(tokens::Alg alg,
         }
     }
     sdk::AuditEvent audit = event("key.rotated", actor, "", "");
-    audit.detail = oauth::auditDetail({{"actor", actor.kind}, {"alg", alg_name}, {"kid", info.kid}});
+    audit.detail =
+        oauth::auditDetail({{"actor", actor.kind}, {"alg", alg_name}, {"kid", info.kid}});
     if (auto written = ctx_.store.audit().append(audit); !written) {
         ctx_.log().log(sdk::LogLevel::error, "admin.audit_failed", written.error().message);
     }
@@ -929,4 +958,4 @@ std::vector<tokens::KeyInfo> AdminService::listProviderKeys() {
     return ctx_.keys.list();
 }
 
-}  // namespace authd::admin
+} // namespace authd::admin

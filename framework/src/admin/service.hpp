@@ -28,8 +28,8 @@ namespace authd::admin {
 
 /// Who asks, recorded in the audit event's detail ("actor").
 struct Actor {
-    std::string kind;     ///< "bootstrap_admin_token", "admin_session", "authctl", "self_service"
-    std::string user_id;  ///< the signed-in user, when there is one
+    std::string kind;    ///< "bootstrap_admin_token", "admin_session", "authctl", "self_service"
+    std::string user_id; ///< the signed-in user, when there is one
     std::string client_address;
 };
 
@@ -37,16 +37,16 @@ struct Actor {
 /// authorization_code + refresh_token (+ client_credentials when confidential), scopes
 /// openid profile email offline_access, access_token_alg HS256.
 struct ProjectInput {
-    std::string name;  ///< required, at most 200 characters
+    std::string name; ///< required, at most 200 characters
     std::string description;
-    std::string owner_id;  ///< the owning user (My Apps); empty for admin-created projects
+    std::string owner_id; ///< the owning user (My Apps); empty for admin-created projects
     std::string client_type = "confidential";
-    std::vector<std::string> redirect_uris;  ///< required non-empty with authorization_code
+    std::vector<std::string> redirect_uris; ///< required non-empty with authorization_code
     std::vector<std::string> post_logout_redirect_uris;
     std::optional<std::vector<std::string>> grant_types;
     std::optional<std::vector<std::string>> scopes;
     std::vector<std::string> authenticators;
-    std::string id_token_alg;  ///< empty: the configured default
+    std::string id_token_alg; ///< empty: the configured default
     std::string access_token_alg;
     sdk::Seconds access_ttl = 0;
     sdk::Seconds refresh_ttl = 0;
@@ -80,19 +80,19 @@ struct ProjectPatch {
 /// A created project with its secrets in clear: shown once.
 struct CreatedProject {
     sdk::Project project;
-    std::string client_secret;  ///< empty for a public client
+    std::string client_secret; ///< empty for a public client
     std::string signing_key;
 };
 
 struct UserInput {
-    std::string email;  ///< required; lower-cased here
+    std::string email; ///< required; lower-cased here
     std::string name;
     std::string picture;
     std::string role = "user";
     std::string status = "active";
     bool email_verified = false;
-    std::optional<std::string> password;  ///< set through the "password" authenticator
-    std::optional<std::string> pin;       ///< set through the "pin" authenticator
+    std::optional<std::string> password; ///< set through the "password" authenticator
+    std::optional<std::string> pin;      ///< set through the "pin" authenticator
 };
 
 struct UserPatch {
@@ -100,12 +100,12 @@ struct UserPatch {
     std::optional<std::string> name;
     std::optional<std::string> picture;
     std::optional<std::string> role;
-    std::optional<std::string> status;  ///< anything but "active" ends sessions and families
+    std::optional<std::string> status; ///< anything but "active" ends sessions and families
     std::optional<bool> email_verified;
 };
 
 class AdminService {
-public:
+  public:
     /// `ctx` must outlive the service.
     explicit AdminService(oauth::ProviderContext& ctx);
 
@@ -130,8 +130,8 @@ public:
     // Users.
     sdk::Result<sdk::User> createUser(const UserInput& input, const Actor& actor);
     /// Ordered by email; `email` filters by substring when set; limit 1..200.
-    sdk::Result<sdk::Slice<sdk::User>> listUsers(const std::string& email, const std::string& cursor,
-                                                 int limit);
+    sdk::Result<sdk::Slice<sdk::User>> listUsers(const std::string& email,
+                                                 const std::string& cursor, int limit);
     sdk::Result<sdk::User> getUser(const std::string& id);
     sdk::Result<sdk::User> updateUser(const std::string& id, const UserPatch& patch,
                                       const Actor& actor);
@@ -163,7 +163,7 @@ public:
 
     oauth::ProviderContext& context() noexcept { return ctx_; }
 
-private:
+  private:
     sdk::Result<void> writeWithAudit(const std::function<sdk::Result<void>(sdk::Storage&)>& change,
                                      sdk::AuditEvent event);
     sdk::AuditEvent event(std::string type, const Actor& actor, std::string user_id,
@@ -178,4 +178,4 @@ private:
 /// client gets RS256 instead of an HS256 default).
 std::string effectiveIdTokenAlg(const oauth::ProviderContext& ctx, const sdk::Project& project);
 
-}  // namespace authd::admin
+} // namespace authd::admin

@@ -15,6 +15,6 @@ int main(int argc, char** argv) {
             env.emplace(name, value);
         }
     }
-    return authd::admin::runAuthctl(std::vector<std::string>(argv + 1, argv + argc), env,
-                                    std::cout, std::cerr);
+    return authd::admin::runAuthctl(std::vector<std::string>(argv + 1, argv + argc), env, std::cout,
+                                    std::cerr);
 }
