@@ -254,7 +254,7 @@ wrk_once() {
   local metric="$1" i="$2" url="$3" script="$4"; shift 4
   local raw="$OUT/raw/$NAME.$metric.run$i.txt"
   local cpu0; cpu0="$(cpu_ticks)"
-  env "$@" WRK_THREADS="$THREADS" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$HERE/wrk/$script" "$url" > "$raw" 2>&1 || true
+  env "$@" WRK_THREADS="$THREADS" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency -s "$HERE/wrk/$script" "$url" > "$raw" 2>&1 || true
   local cpu1; cpu1="$(cpu_ticks)"
   local j; j="$(sed -n 's/^WRKJSON //p' "$raw")"
   [ -n "$j" ] || { echo "wrk failed for $NAME $metric; see $raw" >&2; cat "$raw" >&2; exit 1; }

@@ -28,7 +28,7 @@ struct ServerConfig {
     std::string listen_host = "127.0.0.1";  ///< host part, without IPv6 brackets
     std::uint16_t listen_port = 8080;       ///< 0 = any free port (tests)
     std::string issuer;                     ///< http(s) URL, no trailing slash; required
-    int threads = 16;
+    int threads = 64;                       ///< one per busy keep-alive connection (Poco)
     int queue = 256;                        ///< max queued connections
     std::int64_t max_body_bytes = 1048576;
     std::int64_t max_header_bytes = 16384;

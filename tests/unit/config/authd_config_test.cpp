@@ -56,7 +56,7 @@ BOOST_AUTO_TEST_CASE(minimal_config_gets_every_default) {
     BOOST_TEST(config.server.listen_host == "127.0.0.1");
     BOOST_TEST(config.server.listen_port == 8080);
     BOOST_TEST(config.server.issuer == "http://127.0.0.1:8080");
-    BOOST_TEST(config.server.threads == 16);
+    BOOST_TEST(config.server.threads == 64);
     BOOST_TEST(config.server.queue == 256);
     BOOST_TEST(config.server.max_body_bytes == 1048576);
     BOOST_TEST(config.server.max_header_bytes == 16384);
