@@ -6,9 +6,12 @@
 --   WRK_AUTHZ        client authentication header (Basic ...)
 -- Each wrk thread keeps a queue of the tokens it may send; a request takes the oldest. The
 -- refresh_token of a 200 answer goes to the back of the queue: a new one (rotation) replaces the
--- token that was sent, and a provider that does not rotate hands the same token back. A failed
--- answer loses its family; once a thread's queue is empty it sends "no-token-left", which the
--- provider refuses (counted as non-2xx). Use at least as many families as connections.
+-- token that was sent, and a provider that does not rotate hands the same token back. A provider
+-- that answers 200 without a refresh_token (Glewlwyd) keeps the old one valid: one of the tokens
+-- in flight goes back (wrk does not say which connection answered, but for such a provider any
+-- token in flight is as good as another). A failed answer loses a rotating family; once a
+-- thread's queue is empty it sends "no-token-left", which the provider refuses (non-2xx). Use at
+-- least as many families as connections.
 -- Prints WRKJSON and, per thread, REFRESHJSON {"rotated":..,"reused":..,"lost":..}.
 dofile((os.getenv("BENCH_WRK_DIR") or "bench/wrk") .. "/report.lua")
 
@@ -24,6 +27,8 @@ end
 rotated, reused, lost, first_failure = 0, 0, 0, ""
 local queue, head, tail = {}, 1, 0
 local sent = {}     -- every token this thread has sent
+local inflight, in_head, in_tail = {}, 1, 0   -- tokens sent and not answered yet, oldest first
+local reusable = false                         -- the provider answered without rotating
 local authz = os.getenv("WRK_AUTHZ") or ""
 local path
 
@@ -51,6 +56,7 @@ function request()
   elseif head <= tail then
     t = queue[head]; queue[head] = nil; head = head + 1
     sent[t] = true
+    in_tail = in_tail + 1; inflight[in_tail] = t
   end
   return wrk.format("POST", path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
@@ -58,18 +64,30 @@ function request()
   }, "grant_type=refresh_token&refresh_token=" .. t)
 end
 
+local function take_inflight()
+  if in_head > in_tail then return nil end
+  local t = inflight[in_head]; inflight[in_head] = nil; in_head = in_head + 1
+  return t
+end
+
 function response(status, headers, body)
+  local answered = take_inflight()
   local successor = status == 200 and string.match(body, '"refresh_token"%s*:%s*"([^"]+)"')
-  if not successor then
-    lost = lost + 1
-    if lost == 1 then first_failure = status .. " " .. string.sub(body or "", 1, 200) end
-  elseif sent[successor] then
-    reused = reused + 1
-    push(successor)
-  else
+  if successor and not sent[successor] then
     rotated = rotated + 1
     push(successor)
+  elseif successor or (status == 200 and answered) then
+    reusable = true
+    reused = reused + 1
+    push(successor or answered)
+  elseif reusable and answered then
+    -- a provider that never rotates: the token is still good after a failed answer
+    lost = lost + 1
+    push(answered)
+  else
+    lost = lost + 1
   end
+  if status ~= 200 and lost == 1 then first_failure = status .. " " .. string.sub(body or "", 1, 200) end
 end
 
 function done(summary, latency, requests)
