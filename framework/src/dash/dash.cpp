@@ -1024,7 +1024,15 @@ void addDashRoutes(http::Router& router, oauth::ProviderContext& ctx) {
                 return csrfRefused();
             }
         }
-        http::Response response = http::Response::redirect("/", 303);
+        // The IdP session stays (opening /admin again signs straight back in); the page says
+        // so and offers the provider's logout.
+        oauth::PageView view;
+        view.title = "Signed out of the dashboard";
+        view.heading = view.title;
+        view.body_html = "<p>You left the dashboard. You are still signed in to the provider.</p>\n"
+                         "<p><a class=\"button\" href=\"/oauth/logout\">Sign out of the provider"
+                         "</a></p>\n<p><a href=\"/admin\">Back to the dashboard</a></p>\n";
+        http::Response response = oauth::renderPage(view);
         response.setCookie(dashCookie(ctx, {}, 0));
         return response;
     });
