@@ -43,7 +43,6 @@ const std::string kAdminToken = "dash-e2e-admin-token-0123456789abcdef0123456789
 const std::string kPassword = "correct horse battery staple";
 const std::string kRedirect = "http://127.0.0.1:3000/api/auth/callback";
 
-
 std::uint16_t freePort() {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
     const auto port = socket.address().port();
@@ -94,9 +93,6 @@ Poco::JSON::Object::Ptr parseObject(const std::string& text) {
         throw std::runtime_error("not a JSON object (" + e.displayText() + "): " + text);
     }
 }
-
-
-
 
 struct Project {
     std::string client_id;
@@ -189,7 +185,6 @@ Server& server() {
     return instance;
 }
 
-
 struct ScriptResult {
     int exit_code = -1;
     std::string output;
@@ -233,7 +228,7 @@ ScriptResult runProgram(const std::string& program, const std::vector<std::strin
         int status = 0;
         const pid_t done = ::waitpid(pid, &status, WNOHANG);
         if (done == pid) {
-            result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status)
+            result.exit_code = WIFEXITED(status)     ? WEXITSTATUS(status)
                                : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
                                                      : -1;
             break;
@@ -256,7 +251,6 @@ ScriptResult runProgram(const std::string& program, const std::vector<std::strin
     return result;
 }
 
-
 std::string onPath(const std::string& name) {
     const char* path = std::getenv("PATH");
     std::stringstream folders(path == nullptr ? "/usr/local/bin:/usr/bin:/bin" : path);
@@ -270,7 +264,7 @@ std::string onPath(const std::string& name) {
     throw std::runtime_error(name + " is not on PATH (scripts/install-deps.sh --test installs it)");
 }
 
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_CASE(chromium_admin_creates_a_project_rotates_and_registers_an_app) {
     Server& target = server();
@@ -283,9 +277,9 @@ BOOST_AUTO_TEST_CASE(chromium_admin_creates_a_project_rotates_and_registers_an_a
         {"SCREENSHOT_DIR", source + "/docs/screenshots"},
         {"PATH", std::getenv("PATH") == nullptr ? "/usr/bin:/bin" : std::getenv("PATH")},
         {"HOME", std::getenv("HOME") == nullptr ? "/tmp" : std::getenv("HOME")}};
-    const ScriptResult result = runProgram(onPath("node"), {source + "/tests/e2e/browser/admin.mjs"},
-                                           source + "/tests/e2e/clients", env,
-                                           std::chrono::seconds(240));
+    const ScriptResult result =
+        runProgram(onPath("node"), {source + "/tests/e2e/browser/admin.mjs"},
+                   source + "/tests/e2e/clients", env, std::chrono::seconds(240));
     BOOST_TEST_MESSAGE(result.output);
     BOOST_TEST(result.exit_code == 0, "admin.mjs exited " << result.exit_code << "\n"
                                                           << result.output << "\n--- authd ---\n"

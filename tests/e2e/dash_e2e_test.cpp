@@ -6,18 +6,18 @@
 // users through the bootstrap admin API.
 #define BOOST_TEST_MODULE dash_e2e_test
 #include <chrono>
-#include <fstream>
-#include <set>
-#include <thread>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -217,7 +217,6 @@ Server& server() {
     return instance;
 }
 
-
 // A browser: a cookie jar over the harness's HTTP client. Redirects are not followed.
 class Browser {
   public:
@@ -303,7 +302,8 @@ bool isRedirectTo(const HttpResult& r, const std::string& prefix) {
     return Browser::isRedirect(r.status) && r.header("Location").rfind(prefix, 0) == 0;
 }
 
-HttpResult submitPassword(Browser& browser, const HttpResult& login_page, const std::string& email) {
+HttpResult submitPassword(Browser& browser, const HttpResult& login_page,
+                          const std::string& email) {
     BOOST_TEST_REQUIRE(login_page.status == 200, login_page.body);
     BOOST_TEST_REQUIRE(formAction(login_page.body) == "/login/password");
     return browser.postForm("/login/password",
@@ -369,7 +369,7 @@ int clientCredentials(const std::string& client_id, const std::string& secret) {
         .status;
 }
 
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_CASE(admin_signs_in_through_the_provider_code_flow) {
     Browser browser = adminBrowser();
@@ -397,8 +397,9 @@ BOOST_AUTO_TEST_CASE(non_admin_gets_403_on_every_admin_page) {
     BOOST_TEST_REQUIRE(isRedirectTo(back, server().issuer() + "/admin/callback?"));
     BOOST_TEST_REQUIRE(isRedirectTo(browser.follow(back), "/apps"));
     BOOST_TEST(browser.get("/apps").status == 200);
-    for (const std::string& page : std::vector<std::string>{"/admin/projects", "/admin/users", "/admin/audit",
-                                   "/admin/projects/proj_authdash", "/admin/users/" + user.id}) {
+    for (const std::string& page :
+         std::vector<std::string>{"/admin/projects", "/admin/users", "/admin/audit",
+                                  "/admin/projects/proj_authdash", "/admin/users/" + user.id}) {
         BOOST_TEST(browser.get(page).status == 403, page);
     }
     BOOST_TEST(browser.postForm("/admin/projects", {{"name", "x"}}).status == 403);
@@ -435,8 +436,8 @@ BOOST_AUTO_TEST_CASE(forged_or_missing_dashboard_cookie_means_sign_in_again) {
     browser.setCookie("authd_dash", "garbage");
     BOOST_TEST(isRedirectTo(browser.get("/admin/users"), "/oauth/authorize?"));
     Browser nobody;
-    BOOST_TEST(isRedirectTo(nobody.postForm("/admin/projects", {{"name", "x"}}),
-                            "/oauth/authorize?"));
+    BOOST_TEST(
+        isRedirectTo(nobody.postForm("/admin/projects", {{"name", "x"}}), "/oauth/authorize?"));
 }
 
 BOOST_AUTO_TEST_CASE(forms_without_a_valid_csrf_token_are_refused) {
@@ -461,29 +462,31 @@ BOOST_AUTO_TEST_CASE(project_lifecycle_through_the_forms) {
     const std::string csrf = csrfOf(browser, "/admin/projects");
 
     // Validation errors come back on the page with the input kept.
-    HttpResult bad = browser.postForm("/admin/projects", {{"csrf_token", csrf},
-                                                          {"name", "Bad URIs"},
-                                                          {"client_type", "confidential"},
-                                                          {"redirect_uris", "http://example.com/cb"}});
+    HttpResult bad =
+        browser.postForm("/admin/projects", {{"csrf_token", csrf},
+                                             {"name", "Bad URIs"},
+                                             {"client_type", "confidential"},
+                                             {"redirect_uris", "http://example.com/cb"}});
     BOOST_TEST(bad.status == 400);
     BOOST_TEST(contains(bad.body, "redirect_uris"));
     BOOST_TEST(contains(bad.body, "Bad URIs"));
-    BOOST_TEST(browser.postForm("/admin/projects", {{"csrf_token", csrf},
-                                                    {"name", ""},
-                                                    {"redirect_uris", kRedirect}})
+    BOOST_TEST(browser
+                   .postForm("/admin/projects",
+                             {{"csrf_token", csrf}, {"name", ""}, {"redirect_uris", kRedirect}})
                    .status == 400);
-    BOOST_TEST(browser.postForm("/admin/projects", {{"csrf_token", csrf},
-                                                    {"name", "Type"},
-                                                    {"client_type", "weird"},
-                                                    {"redirect_uris", kRedirect}})
+    BOOST_TEST(browser
+                   .postForm("/admin/projects", {{"csrf_token", csrf},
+                                                 {"name", "Type"},
+                                                 {"client_type", "weird"},
+                                                 {"redirect_uris", kRedirect}})
                    .status == 400);
 
-    const HttpResult created = browser.postForm(
-        "/admin/projects", {{"csrf_token", csrf},
-                            {"name", "Dash Lifecycle"},
-                            {"description", "made <by> the dashboard"},
-                            {"client_type", "confidential"},
-                            {"redirect_uris", kRedirect + "\r\n\r\n"}});
+    const HttpResult created =
+        browser.postForm("/admin/projects", {{"csrf_token", csrf},
+                                             {"name", "Dash Lifecycle"},
+                                             {"description", "made <by> the dashboard"},
+                                             {"client_type", "confidential"},
+                                             {"redirect_uris", kRedirect + "\r\n\r\n"}});
     BOOST_TEST_REQUIRE(created.status == 200, created.body);
     const std::string client_id = shownValue(created.body, "client_id");
     const std::string secret = shownValue(created.body, "client_secret");
@@ -502,15 +505,17 @@ BOOST_AUTO_TEST_CASE(project_lifecycle_through_the_forms) {
 
     // Redirect URIs: a bad one is refused, a good list is saved.
     const std::string second = "http://127.0.0.1:4000/cb";
-    BOOST_TEST(browser.postForm(detail_path + "/redirect-uris",
-                                {{"csrf_token", csrf}, {"redirect_uris", "not a uri"}})
+    BOOST_TEST(browser
+                   .postForm(detail_path + "/redirect-uris",
+                             {{"csrf_token", csrf}, {"redirect_uris", "not a uri"}})
                    .status == 400);
-    BOOST_TEST(browser.postForm(detail_path + "/redirect-uris",
-                                {{"csrf_token", csrf}, {"redirect_uris", ""}})
-                   .status == 400);
-    const HttpResult saved = browser.postForm(
-        detail_path + "/redirect-uris",
-        {{"csrf_token", csrf}, {"redirect_uris", kRedirect + "\n" + second}});
+    BOOST_TEST(
+        browser
+            .postForm(detail_path + "/redirect-uris", {{"csrf_token", csrf}, {"redirect_uris", ""}})
+            .status == 400);
+    const HttpResult saved =
+        browser.postForm(detail_path + "/redirect-uris",
+                         {{"csrf_token", csrf}, {"redirect_uris", kRedirect + "\n" + second}});
     BOOST_TEST_REQUIRE(saved.status == 200, saved.body);
     BOOST_TEST(contains(saved.body, second));
 
@@ -537,7 +542,8 @@ BOOST_AUTO_TEST_CASE(project_lifecycle_through_the_forms) {
     BOOST_TEST(contains(audit.body, "project.created"));
     BOOST_TEST(contains(audit.body, "project.secret_rotated"));
     BOOST_TEST(contains(audit.body, "project.signing_key_rotated"));
-    const HttpResult typed = browser.get("/admin/audit?type=project.created&client_id=" + client_id);
+    const HttpResult typed =
+        browser.get("/admin/audit?type=project.created&client_id=" + client_id);
     BOOST_TEST(!contains(typed.body, "project.updated"));
 
     // Unknown projects and actions are 404 pages.
@@ -546,10 +552,12 @@ BOOST_AUTO_TEST_CASE(project_lifecycle_through_the_forms) {
     BOOST_TEST(browser.postForm(detail_path + "/explode", {{"csrf_token", csrf}}).status == 404);
 
     // The dashboard's own project cannot be deleted or lose its callback.
-    BOOST_TEST(browser.postForm("/admin/projects/proj_authdash/delete", {{"csrf_token", csrf}})
-                   .status == 404);
-    BOOST_TEST(browser.postForm("/admin/projects/proj_authdash/redirect-uris",
-                                {{"csrf_token", csrf}, {"redirect_uris", kRedirect}})
+    BOOST_TEST(
+        browser.postForm("/admin/projects/proj_authdash/delete", {{"csrf_token", csrf}}).status ==
+        404);
+    BOOST_TEST(browser
+                   .postForm("/admin/projects/proj_authdash/redirect-uris",
+                             {{"csrf_token", csrf}, {"redirect_uris", kRedirect}})
                    .status == 400);
 
     // Delete.
@@ -576,7 +584,7 @@ BOOST_AUTO_TEST_CASE(users_sessions_and_audit_pages) {
     BOOST_TEST_REQUIRE(isRedirectTo(made, "/admin/users/"), made.status << " " << made.body);
     const std::string user_path = made.header("Location");
     BOOST_TEST(browser.postForm("/admin/users", {{"csrf_token", csrf}, {"email", email}}).status ==
-               400);  // taken
+               400); // taken
 
     // List and search.
     const HttpResult found = browser.get("/admin/users?q=" + encode(email));
@@ -599,38 +607,42 @@ BOOST_AUTO_TEST_CASE(users_sessions_and_audit_pages) {
     BOOST_TEST(browser.postForm(revoke, {{"csrf_token", csrf}}).status == 200);
     // Revoking the IdP session ends the user's My Apps session too.
     BOOST_TEST(isRedirectTo(user_browser.get("/apps"), "/oauth/authorize?"));
-    BOOST_TEST(browser.postForm(user_path + "/sessions/nosuchsession/revoke", {{"csrf_token", csrf}})
-                   .status == 404);
-    BOOST_TEST(browser.postForm(user_path + "/sessions/revoke-all", {{"csrf_token", csrf}}).status ==
-               200);
+    BOOST_TEST(
+        browser.postForm(user_path + "/sessions/nosuchsession/revoke", {{"csrf_token", csrf}})
+            .status == 404);
+    BOOST_TEST(
+        browser.postForm(user_path + "/sessions/revoke-all", {{"csrf_token", csrf}}).status == 200);
 
     // Edit role and status; bad values are refused.
-    BOOST_TEST(browser.postForm(user_path + "/update", {{"csrf_token", csrf},
-                                                        {"name", "N"},
-                                                        {"role", "emperor"},
-                                                        {"status", "active"}})
-                   .status == 400);
-    const HttpResult updated = browser.postForm(user_path + "/update", {{"csrf_token", csrf},
-                                                                        {"name", "Renamed"},
-                                                                        {"role", "admin"},
-                                                                        {"status", "suspended"}});
+    BOOST_TEST(
+        browser
+            .postForm(
+                user_path + "/update",
+                {{"csrf_token", csrf}, {"name", "N"}, {"role", "emperor"}, {"status", "active"}})
+            .status == 400);
+    const HttpResult updated = browser.postForm(
+        user_path + "/update",
+        {{"csrf_token", csrf}, {"name", "Renamed"}, {"role", "admin"}, {"status", "suspended"}});
     BOOST_TEST_REQUIRE(updated.status == 200, updated.body);
     BOOST_TEST(contains(updated.body, "Renamed"));
     BOOST_TEST(contains(updated.body, "value=\"suspended\" selected"));
     // An admin cannot lock themselves out.
-    BOOST_TEST(browser.postForm("/admin/users/" + admin.id + "/update", {{"csrf_token", csrf},
-                                                                         {"name", "Me"},
-                                                                         {"role", "user"},
-                                                                         {"status", "active"}})
-                   .status == 400);
-    BOOST_TEST(browser.postForm("/admin/users/" + admin.id + "/delete", {{"csrf_token", csrf}})
-                   .status == 400);
+    BOOST_TEST(
+        browser
+            .postForm(
+                "/admin/users/" + admin.id + "/update",
+                {{"csrf_token", csrf}, {"name", "Me"}, {"role", "user"}, {"status", "active"}})
+            .status == 400);
+    BOOST_TEST(
+        browser.postForm("/admin/users/" + admin.id + "/delete", {{"csrf_token", csrf}}).status ==
+        400);
 
     // Set a password: too short is refused with the reason.
     BOOST_TEST(browser.postForm(user_path + "/password", {{"csrf_token", csrf}, {"password", "x"}})
                    .status == 400);
-    BOOST_TEST(browser.postForm(user_path + "/password",
-                                {{"csrf_token", csrf}, {"password", kPassword + " again"}})
+    BOOST_TEST(browser
+                   .postForm(user_path + "/password",
+                             {{"csrf_token", csrf}, {"password", kPassword + " again"}})
                    .status == 200);
 
     // Audit: the user's events.
@@ -652,8 +664,9 @@ BOOST_AUTO_TEST_CASE(my_apps_register_edit_rotate_delete_and_ownership) {
     BOOST_TEST_REQUIRE(isRedirectTo(signInVia(browser, "/apps", owner), "/apps"));
     const std::string csrf = csrfOf(browser, "/apps");
 
-    BOOST_TEST(browser.postForm("/apps", {{"name", "No token"}, {"redirect_uris", kRedirect}})
-                   .status == 403);
+    BOOST_TEST(
+        browser.postForm("/apps", {{"name", "No token"}, {"redirect_uris", kRedirect}}).status ==
+        403);
     const HttpResult bad = browser.postForm(
         "/apps", {{"csrf_token", csrf}, {"name", "Bad"}, {"redirect_uris", "ftp://x/cb"}});
     BOOST_TEST(bad.status == 400);
@@ -768,7 +781,7 @@ HttpResult postRegistration(Browser& browser, const Params& fields) {
     return browser.postForm("/register", params);
 }
 
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_CASE(login_page_links_to_registration_only_when_it_is_not_closed) {
     Browser closed;
@@ -798,10 +811,12 @@ BOOST_AUTO_TEST_CASE(open_registration_verifies_the_email_with_a_single_use_link
     // CSRF, then each kind of bad input.
     BOOST_TEST(browser.postForm("/register", {{"email", "x@example.com"}, {"password", kPassword}})
                    .status == 403);
-    BOOST_TEST(postRegistration(browser, {{"email", "not-an-email"}, {"password", kPassword}})
-                   .status == 400);
-    BOOST_TEST(postRegistration(browser, {{"email", "short@example.com"}, {"password", "short"}})
-                   .status == 400);
+    BOOST_TEST(
+        postRegistration(browser, {{"email", "not-an-email"}, {"password", kPassword}}).status ==
+        400);
+    BOOST_TEST(
+        postRegistration(browser, {{"email", "short@example.com"}, {"password", "short"}}).status ==
+        400);
     BOOST_TEST(postRegistration(browser, {{"email", ""}, {"password", ""}}).status == 400);
 
     const auto before = outboxFiles(target);
@@ -812,10 +827,9 @@ BOOST_AUTO_TEST_CASE(open_registration_verifies_the_email_with_a_single_use_link
     const std::string token = verifyLinkIn(newMail(target, before));
 
     // An existing address gets the same answer and no second account.
-    BOOST_TEST(contains(postRegistration(browser, {{"email", "self@example.com"},
-                                                   {"password", kPassword}})
-                            .body,
-                        "Check your email"));
+    BOOST_TEST(contains(
+        postRegistration(browser, {{"email", "self@example.com"}, {"password", kPassword}}).body,
+        "Check your email"));
 
     const HttpResult confirm = browser.get("/register/verify?token=" + token);
     BOOST_TEST_REQUIRE(confirm.status == 200);
@@ -824,7 +838,7 @@ BOOST_AUTO_TEST_CASE(open_registration_verifies_the_email_with_a_single_use_link
     const HttpResult verified = browser.postForm("/register/verify", post);
     BOOST_TEST_REQUIRE(verified.status == 200, verified.body);
     BOOST_TEST(contains(verified.body, "self@example.com"));
-    BOOST_TEST(browser.postForm("/register/verify", post).status == 400);  // single use
+    BOOST_TEST(browser.postForm("/register/verify", post).status == 400); // single use
     BOOST_TEST(browser.get("/register/verify").status == 400);
 
     // The new account signs in to My Apps, and the dashboard shows it verified.
@@ -839,12 +853,13 @@ BOOST_AUTO_TEST_CASE(invite_registration_needs_a_code_made_in_the_dashboard) {
     Server& target = inviteServer();
     Browser browser(target);
     BOOST_TEST(contains(browser.get("/register").body, "name=\"invite\""));
-    BOOST_TEST(postRegistration(browser, {{"email", "inv@example.com"}, {"password", kPassword}})
-                   .status == 400);
-    BOOST_TEST(postRegistration(browser, {{"email", "inv@example.com"},
-                                          {"password", kPassword},
-                                          {"invite", "made-up"}})
-                   .status == 400);
+    BOOST_TEST(
+        postRegistration(browser, {{"email", "inv@example.com"}, {"password", kPassword}}).status ==
+        400);
+    BOOST_TEST(
+        postRegistration(
+            browser, {{"email", "inv@example.com"}, {"password", kPassword}, {"invite", "made-up"}})
+            .status == 400);
 
     Browser admin = adminBrowser(nullptr, target);
     const std::string csrf = csrfOf(admin, "/admin/invites");
@@ -855,25 +870,26 @@ BOOST_AUTO_TEST_CASE(invite_registration_needs_a_code_made_in_the_dashboard) {
     BOOST_TEST_REQUIRE(!code.empty());
 
     const auto before = outboxFiles(target);
-    BOOST_TEST(contains(postRegistration(browser, {{"email", "inv@example.com"},
-                                                   {"password", kPassword},
-                                                   {"invite", code}})
-                            .body,
-                        "Check your email"));
+    BOOST_TEST(contains(
+        postRegistration(browser,
+                         {{"email", "inv@example.com"}, {"password", kPassword}, {"invite", code}})
+            .body,
+        "Check your email"));
     verifyLinkIn(newMail(target, before));
     // The code worked once.
-    BOOST_TEST(postRegistration(browser, {{"email", "inv2@example.com"},
-                                          {"password", kPassword},
-                                          {"invite", code}})
-                   .status == 400);
+    BOOST_TEST(
+        postRegistration(browser,
+                         {{"email", "inv2@example.com"}, {"password", kPassword}, {"invite", code}})
+            .status == 400);
     // A refused registration does not use the code up.
-    const std::string second = shownValue(admin.postForm("/admin/invites", {{"csrf_token", csrf}}).body,
-                                          "invite_code");
-    BOOST_TEST(postRegistration(browser, {{"email", "bad"}, {"password", kPassword}, {"invite", second}})
-                   .status == 400);
-    BOOST_TEST(contains(postRegistration(browser, {{"email", "inv3@example.com"},
-                                                   {"password", kPassword},
-                                                   {"invite", second}})
-                            .body,
-                        "Check your email"));
+    const std::string second =
+        shownValue(admin.postForm("/admin/invites", {{"csrf_token", csrf}}).body, "invite_code");
+    BOOST_TEST(
+        postRegistration(browser, {{"email", "bad"}, {"password", kPassword}, {"invite", second}})
+            .status == 400);
+    BOOST_TEST(contains(
+        postRegistration(
+            browser, {{"email", "inv3@example.com"}, {"password", kPassword}, {"invite", second}})
+            .body,
+        "Check your email"));
 }

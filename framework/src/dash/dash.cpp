@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "admin/service.hpp"
-#include "dash/registration.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
+#include "dash/registration.hpp"
 #include "oauth/csrf.hpp"
 #include "oauth/pages.hpp"
 #include "oauth/pkce.hpp"
@@ -39,11 +39,10 @@ std::string callbackUri(const oauth::ProviderContext& ctx) {
 }
 
 bool isIdText(std::string_view text) {
-    return !text.empty() && text.size() <= 128 &&
-           std::all_of(text.begin(), text.end(), [](char c) {
-               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '-' || c == '_';
-           });
+    return !text.empty() && text.size() <= 128 && std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_';
+    });
 }
 
 std::vector<std::string> split(std::string_view text, char separator) {
@@ -115,16 +114,17 @@ http::Response page(Area area, const std::string& csrf, int status, const std::s
     view.title = title + (area == Area::admin ? " · authdash" : " · My Apps");
     view.heading = title;
     // The dashboard's additions to the shared sheet (wider card, tables, navigation).
-    view.body_html = "<link rel=\"stylesheet\" href=\"" + std::string(kDashStylesheetPath) + "\">\n" +
-                     navOf(area, csrf) + "<div class=\"dash\">" + body + "</div>";
+    view.body_html = "<link rel=\"stylesheet\" href=\"" + std::string(kDashStylesheetPath) +
+                     "\">\n" + navOf(area, csrf) + "<div class=\"dash\">" + body + "</div>";
     return oauth::renderPage(view);
 }
 
 std::string form(const std::string& action, const std::string& csrf, const std::string& inner,
                  const std::string& button, const std::string& button_class = "button primary") {
     return "<form method=\"post\" action=\"" + escapeHtml(action) + "\">" +
-           oauth::hiddenField(oauth::kCsrfField, csrf) + inner + "<button type=\"submit\" class=\"" +
-           button_class + "\">" + escapeHtml(button) + "</button></form>\n";
+           oauth::hiddenField(oauth::kCsrfField, csrf) + inner +
+           "<button type=\"submit\" class=\"" + button_class + "\">" + escapeHtml(button) +
+           "</button></form>\n";
 }
 
 std::string field(const std::string& name, const std::string& label, const std::string& control) {
@@ -135,8 +135,8 @@ std::string field(const std::string& name, const std::string& label, const std::
 std::string textInput(const std::string& name, const std::string& label,
                       const std::string& value = {}, const std::string& type = "text") {
     return field(name, label,
-                 "<input id=\"f-" + name + "\" type=\"" + type + "\" name=\"" + name + "\" value=\"" +
-                     escapeHtml(value) + "\">");
+                 "<input id=\"f-" + name + "\" type=\"" + type + "\" name=\"" + name +
+                     "\" value=\"" + escapeHtml(value) + "\">");
 }
 
 std::string textArea(const std::string& name, const std::string& label, const std::string& value) {
@@ -249,8 +249,8 @@ http::Response startSignIn(oauth::ProviderContext& ctx, Area next) {
 // The viewer of a dashboard request, or the response to send instead (sign in, 403).
 std::variant<Viewer, http::Response> requireViewer(oauth::ProviderContext& ctx,
                                                    const http::Request& request, Area area) {
-    const auto identity = decodeDashCookie(cookieKey(ctx), request.cookie(std::string(kDashCookie)),
-                                           ctx.now());
+    const auto identity =
+        decodeDashCookie(cookieKey(ctx), request.cookie(std::string(kDashCookie)), ctx.now());
     if (!identity) {
         return startSignIn(ctx, area);
     }
@@ -341,8 +341,8 @@ http::Response callback(oauth::ProviderContext& ctx, const http::Request& reques
     DashIdentity identity{user->id, granted->session_id, ctx.now() + kDashSessionTtl};
     http::Response response =
         http::Response::redirect(area == Area::admin ? "/admin/projects" : "/apps", 303);
-    response.setCookie(dashCookie(ctx, encodeDashCookie(cookieKey(ctx), identity),
-                                  kDashSessionTtl));
+    response.setCookie(
+        dashCookie(ctx, encodeDashCookie(cookieKey(ctx), identity), kDashSessionTtl));
     http::SetCookie cleared;
     cleared.name = std::string(kFlowCookie);
     cleared.path = "/admin/callback";
@@ -397,8 +397,10 @@ std::string createProjectForm(const std::string& action, const std::string& csrf
         inner += select("client_type", "Client type", {"confidential", "public"},
                         previous.get("client_type", "confidential"));
     }
-    inner += textArea("redirect_uris", "Redirect URIs (one per line)", previous.get("redirect_uris"));
-    return std::string(area == Area::admin ? "<h2>New project</h2>\n" : "<h2>Register an app</h2>\n") +
+    inner +=
+        textArea("redirect_uris", "Redirect URIs (one per line)", previous.get("redirect_uris"));
+    return std::string(area == Area::admin ? "<h2>New project</h2>\n"
+                                           : "<h2>Register an app</h2>\n") +
            form(action, csrf, inner, area == Area::admin ? "Create project" : "Register app");
 }
 
@@ -426,11 +428,13 @@ http::Response projectList(Service& svc, const Viewer& viewer, Area area, const 
     std::string body = error.empty() ? std::string() : alert(error);
     if (area == Area::apps) {
         body += "<p class=\"muted\">Apps you register sign their users in through this provider. "
-                "Signed in as " + escapeHtml(viewer.user.email) + ".</p>\n";
+                "Signed in as " +
+                escapeHtml(viewer.user.email) + ".</p>\n";
     }
-    body += projects.empty() ? std::string(area == Area::admin ? "<p class=\"muted\">No projects yet.</p>\n"
-                                                               : "<p class=\"muted\">No apps yet.</p>\n")
-                             : projectTable(projects, base);
+    body += projects.empty()
+                ? std::string(area == Area::admin ? "<p class=\"muted\">No projects yet.</p>\n"
+                                                  : "<p class=\"muted\">No apps yet.</p>\n")
+                : projectTable(projects, base);
     body += createProjectForm(area == Area::admin ? "/admin/projects" : "/apps", viewer.csrf,
                               previous, area);
     return page(area, viewer.csrf, error.empty() ? 200 : 400,
@@ -443,7 +447,8 @@ http::Response secretsShown(Area area, const Viewer& viewer, const sdk::Project&
     const std::string base = area == Area::admin ? "/admin/projects/" : "/apps/";
     std::string body = "<p class=\"notice\" role=\"status\">Copy these values now: they are shown "
                        "only once.</p>\n<table class=\"dash-table\">";
-    body += "<tr><th>client_id</th><td><code>" + escapeHtml(project.client_id) + "</code></td></tr>";
+    body +=
+        "<tr><th>client_id</th><td><code>" + escapeHtml(project.client_id) + "</code></td></tr>";
     if (!client_secret.empty()) {
         body += secretRow("client_secret", client_secret);
     }
@@ -458,10 +463,12 @@ http::Response secretsShown(Area area, const Viewer& viewer, const sdk::Project&
 http::Response projectDetail(const Viewer& viewer, Area area, const sdk::Project& project,
                              const std::string& message, int status = 200,
                              const std::string& uris_text = {}) {
-    const std::string base = (area == Area::admin ? "/admin/projects/" : "/apps/") + project.client_id;
+    const std::string base =
+        (area == Area::admin ? "/admin/projects/" : "/apps/") + project.client_id;
     std::string body = messageBox(message, status);
     body += "<table class=\"dash-table\">";
-    body += "<tr><th>Client ID</th><td><code>" + escapeHtml(project.client_id) + "</code></td></tr>";
+    body +=
+        "<tr><th>Client ID</th><td><code>" + escapeHtml(project.client_id) + "</code></td></tr>";
     body += "<tr><th>Description</th><td>" + escapeHtml(project.description) + "</td></tr>";
     body += "<tr><th>Client type</th><td>" + escapeHtml(project.client_type) + "</td></tr>";
     if (area == Area::admin) {
@@ -488,8 +495,8 @@ http::Response projectDetail(const Viewer& viewer, Area area, const sdk::Project
     if (project.client_id != kDashClientId) {
         body += "<h2>Delete</h2>\n" +
                 form(base + "/delete", viewer.csrf,
-                     "<p class=\"muted\">Deleting revokes every token issued to it.</p>",
-                     "Delete", "button danger");
+                     "<p class=\"muted\">Deleting revokes every token issued to it.</p>", "Delete",
+                     "button danger");
     }
     return page(area, viewer.csrf, status, project.name, body);
 }
@@ -583,8 +590,8 @@ http::Response projectsRoot(Service& svc, http::Request& request, const Viewer& 
         area == Area::admin ? request.form.get("client_type", "confidential") : "confidential";
     input.redirect_uris = lines(request.form.get("redirect_uris"));
     if (input.redirect_uris.empty()) {
-        return projectList(svc, viewer, area, "redirect_uris: at least one redirect URI is required",
-                           request.form);
+        return projectList(svc, viewer, area,
+                           "redirect_uris: at least one redirect URI is required", request.form);
     }
     auto made = svc.createProject(input, actorOf(request, viewer, area));
     if (!made) {
@@ -691,12 +698,13 @@ http::Response userDetail(Service& svc, const Viewer& viewer, const sdk::User& u
     body += "<tr><th>Created</th><td>" + timeText(user.created_at) + "</td></tr></table>\n";
     body += "<h2>Profile, role and status</h2>\n" +
             form(base + "/update", viewer.csrf,
-                 textInput("name", "Name", user.name) + select("role", "Role", withCurrent(kRoles, user.role), user.role) +
+                 textInput("name", "Name", user.name) +
+                     select("role", "Role", withCurrent(kRoles, user.role), user.role) +
                      select("status", "Status", withCurrent(kStatuses, user.status), user.status),
                  "Save");
-    body += "<h2>Password</h2>\n" +
-            form(base + "/password", viewer.csrf,
-                 textInput("password", "New password", {}, "password"), "Set password");
+    body += "<h2>Password</h2>\n" + form(base + "/password", viewer.csrf,
+                                         textInput("password", "New password", {}, "password"),
+                                         "Set password");
     body += "<h2>Sessions</h2>\n";
     auto sessions = svc.listSessions(user.id);
     if (!sessions) {
@@ -713,11 +721,11 @@ http::Response userDetail(Service& svc, const Viewer& viewer, const sdk::User& u
                          "button secondary") +
                     "</td></tr>\n";
         }
-        body += "</tbody></table>\n" +
-                form(base + "/sessions/revoke-all", viewer.csrf, {}, "Revoke all sessions",
-                     "button secondary");
+        body += "</tbody></table>\n" + form(base + "/sessions/revoke-all", viewer.csrf, {},
+                                            "Revoke all sessions", "button secondary");
     }
-    body += "<p><a href=\"" + escapeHtml(oauth::appendQuery("/admin/audit", {{"user_id", user.id}})) +
+    body += "<p><a href=\"" +
+            escapeHtml(oauth::appendQuery("/admin/audit", {{"user_id", user.id}})) +
             "\">Audit events of this user</a></p>\n";
     if (user.id != viewer.user.id) {
         body += "<h2>Delete</h2>\n" +
@@ -808,8 +816,7 @@ http::Response userAction(Service& svc, http::Request& request, const Viewer& vi
         if (!count) {
             return refusedOr(count.error(), "The sessions could not be revoked.");
         }
-        return userDetail(svc, viewer, *user,
-                          std::to_string(*count) + " session(s) revoked.");
+        return userDetail(svc, viewer, *user, std::to_string(*count) + " session(s) revoked.");
     }
     if (action == "delete" && parts.size() == 2) {
         if (user->id == viewer.user.id) {
@@ -887,7 +894,7 @@ http::Response invites(Service& svc, http::Request& request, const Viewer& viewe
     return page(Area::admin, viewer.csrf, 200, "Invites", body);
 }
 
-}  // namespace
+} // namespace
 
 std::string_view dashStylesheet() noexcept {
     // Colours and controls are the shared sheet's; this only widens the card for tables.
@@ -920,8 +927,8 @@ code.secret { padding: 0.125rem 0.375rem; background: #eef4ff; border-radius: 0.
 }
 
 std::string encodeDashCookie(std::string_view key, const DashIdentity& identity) {
-    const std::string payload = identity.user_id + "." + identity.session_id + "." +
-                                std::to_string(identity.expires_at);
+    const std::string payload =
+        identity.user_id + "." + identity.session_id + "." + std::to_string(identity.expires_at);
     return payload + "." + crypto::base64UrlEncode(crypto::hmacSha256(key, "dash|" + payload));
 }
 
@@ -932,8 +939,9 @@ std::optional<DashIdentity> decodeDashCookie(std::string_view key, std::string_v
     }
     const auto parts = split(value, '.');
     if (parts.size() != 4 || !isIdText(parts[0]) || !isIdText(parts[1]) || parts[2].empty() ||
-        parts[2].size() > 18 ||
-        !std::all_of(parts[2].begin(), parts[2].end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        parts[2].size() > 18 || !std::all_of(parts[2].begin(), parts[2].end(), [](char c) {
+            return c >= '0' && c <= '9';
+        })) {
         return std::nullopt;
     }
     const std::string payload = parts[0] + "." + parts[1] + "." + parts[2];
@@ -989,9 +997,9 @@ sdk::Result<void> ensureDashboardProject(oauth::ProviderContext& ctx) {
         return created.error();
     }
     if (created->project.client_id != kDashClientId) {
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              "the dashboard project was created as " +
-                                  created->project.client_id + " instead of proj_authdash");
+        return sdk::makeError(sdk::ErrorCode::internal, "the dashboard project was created as " +
+                                                            created->project.client_id +
+                                                            " instead of proj_authdash");
     }
     return {};
 }
@@ -1001,9 +1009,8 @@ void addDashRoutes(http::Router& router, oauth::ProviderContext& ctx) {
     const std::vector<std::string> get = {"GET"};
     const std::vector<std::string> get_post = {"GET", "POST"};
     const std::vector<std::string> post = {"POST"};
-    router.add(get, "/admin", [](http::Request&) {
-        return http::Response::redirect("/admin/projects", 302);
-    });
+    router.add(get, "/admin",
+               [](http::Request&) { return http::Response::redirect("/admin/projects", 302); });
     router.add(get, std::string(kDashStylesheetPath), [](http::Request&) {
         http::Response response = http::Response::text(200, std::string(dashStylesheet()));
         response.headers.set("Content-Type", "text/css; charset=utf-8");
@@ -1013,8 +1020,8 @@ void addDashRoutes(http::Router& router, oauth::ProviderContext& ctx) {
     router.add(get, "/admin/callback",
                [&ctx](http::Request& request) { return callback(ctx, request); });
     router.add(post, "/admin/signout", [&ctx](http::Request& request) {
-        const auto identity = decodeDashCookie(
-            cookieKey(ctx), request.cookie(std::string(kDashCookie)), ctx.now());
+        const auto identity =
+            decodeDashCookie(cookieKey(ctx), request.cookie(std::string(kDashCookie)), ctx.now());
         if (identity) {
             const bool ok = request.has_form &&
                             oauth::csrfValid(ctx.csrf_key, oauth::browserCookieOf(request),
@@ -1065,17 +1072,17 @@ void addDashRoutes(http::Router& router, oauth::ProviderContext& ctx) {
     router.add(get, "/admin/audit", admin_page([](Service& s, http::Request& r, const Viewer& v) {
                    return auditList(s, r, v);
                }));
-    router.add(get_post, "/admin/invites",
-               admin_page([](Service& s, http::Request& r, const Viewer& v) {
-                   return invites(s, r, v);
-               }));
+    router.add(
+        get_post, "/admin/invites",
+        admin_page([](Service& s, http::Request& r, const Viewer& v) { return invites(s, r, v); }));
     addRegistrationRoutes(router, ctx);
     router.add(get_post, "/apps", apps_page([](Service& s, http::Request& r, const Viewer& v) {
                    return projectsRoot(s, r, v, Area::apps);
                }));
-    router.addPrefix(get_post, "/apps/", apps_page([](Service& s, http::Request& r, const Viewer& v) {
+    router.addPrefix(get_post, "/apps/",
+                     apps_page([](Service& s, http::Request& r, const Viewer& v) {
                          return projectAction(s, r, v, Area::apps);
                      }));
 }
 
-}  // namespace authd::dash
+} // namespace authd::dash

@@ -48,4 +48,4 @@ std::string encodeDashCookie(std::string_view key, const DashIdentity& identity)
 std::optional<DashIdentity> decodeDashCookie(std::string_view key, std::string_view value,
                                              sdk::UnixTime now);
 
-}  // namespace authd::dash
+} // namespace authd::dash

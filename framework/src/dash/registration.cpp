@@ -34,15 +34,14 @@ std::string fieldHtml(const std::string& name, const std::string& label, const s
                       const std::string& value, const std::string& autocomplete) {
     return "<div class=\"field\"><label for=\"f-" + name + "\">" + escapeHtml(label) +
            "</label><input id=\"f-" + name + "\" type=\"" + type + "\" name=\"" + name +
-           "\" value=\"" + escapeHtml(value) + "\" autocomplete=\"" + autocomplete +
-           "\"></div>\n";
+           "\" value=\"" + escapeHtml(value) + "\" autocomplete=\"" + autocomplete + "\"></div>\n";
 }
 
 http::Response registerForm(oauth::ProviderContext& ctx, const oauth::BrowserBinding& browser,
                             const sdk::Fields& previous, const std::string& error, int status) {
-    std::string body = error.empty() ? std::string()
-                                     : "<p class=\"alert\" role=\"alert\">" + escapeHtml(error) +
-                                           "</p>\n";
+    std::string body = error.empty()
+                           ? std::string()
+                           : "<p class=\"alert\" role=\"alert\">" + escapeHtml(error) + "</p>\n";
     body += "<form class=\"login-form\" method=\"post\" action=\"/register\">" +
             oauth::hiddenField(oauth::kCsrfField,
                                oauth::csrfToken(ctx.csrf_key, browser.id(), kRegisterPurpose));
@@ -107,8 +106,7 @@ http::Response submit(oauth::ProviderContext& ctx, const http::Request& request)
     if (browser.isNew() || !request.has_form ||
         !oauth::csrfValid(ctx.csrf_key, browser.id(), kRegisterPurpose,
                           request.form.get(std::string(oauth::kCsrfField)))) {
-        return registerForm(ctx, browser, request.form,
-                            "The form expired. Please try again.", 403);
+        return registerForm(ctx, browser, request.form, "The form expired. Please try again.", 403);
     }
     const std::string email = request.form.get("email");
     const std::string password = request.form.get("password");
@@ -140,7 +138,7 @@ http::Response submit(oauth::ProviderContext& ctx, const http::Request& request)
     auto user = service.createUser(input, {"self_service", {}, request.client_address});
     if (!user) {
         if (!invite.key.empty()) {
-            (void)ctx.store.pluginData().put(invite);  // the code was not used after all
+            (void)ctx.store.pluginData().put(invite); // the code was not used after all
         }
         if (user.error().code == sdk::ErrorCode::conflict) {
             // Same answer as a success: the form does not tell who has an account.
@@ -201,8 +199,8 @@ http::Response verify(oauth::ProviderContext& ctx, const http::Request& request)
     admin::AdminService service(ctx);
     admin::UserPatch patch;
     patch.email_verified = true;
-    auto updated = service.updateUser(record->value, patch, {"self_service", record->value,
-                                                             request.client_address});
+    auto updated = service.updateUser(record->value, patch,
+                                      {"self_service", record->value, request.client_address});
     if (!updated) {
         if (updated.error().code == sdk::ErrorCode::not_found) {
             return oauth::errorPage(400, "Link not valid", "The account no longer exists.");
@@ -218,9 +216,10 @@ http::Response verify(oauth::ProviderContext& ctx, const http::Request& request)
     return oauth::renderPage(view);
 }
 
-}  // namespace
+} // namespace
 
-sdk::Result<std::string> createInviteCode(oauth::ProviderContext& ctx, const std::string& admin_id) {
+sdk::Result<std::string> createInviteCode(oauth::ProviderContext& ctx,
+                                          const std::string& admin_id) {
     const std::string code = crypto::randomToken(16);
     if (code.empty()) {
         return sdk::makeError(sdk::ErrorCode::internal, "the CSPRNG failed");
@@ -254,4 +253,4 @@ void addRegistrationRoutes(http::Router& router, oauth::ProviderContext& ctx) {
     });
 }
 
-}  // namespace authd::dash
+} // namespace authd::dash

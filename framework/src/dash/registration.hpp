@@ -24,4 +24,4 @@ void addRegistrationRoutes(http::Router& router, oauth::ProviderContext& ctx);
 /// A new invite code (shown once; the store keeps its hash). Records who made it.
 sdk::Result<std::string> createInviteCode(oauth::ProviderContext& ctx, const std::string& admin_id);
 
-}  // namespace authd::dash
+} // namespace authd::dash

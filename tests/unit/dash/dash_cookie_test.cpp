@@ -14,7 +14,7 @@ using authd::dash::encodeDashCookie;
 namespace {
 const std::string kKey = "0123456789abcdef0123456789abcdef";
 const DashIdentity kIdentity{"6f1c2b9e-0d4a-4f7e-9a51-0c1f6d2e8b3a", "sess_ABCdef-123", 2000};
-}  // namespace
+} // namespace
 
 BOOST_AUTO_TEST_CASE(round_trips_before_expiry) {
     const auto decoded = decodeDashCookie(kKey, encodeDashCookie(kKey, kIdentity), 1999);
@@ -38,8 +38,8 @@ BOOST_AUTO_TEST_CASE(refuses_another_key_or_a_changed_field) {
     other.user_id = "someone-else";
     const std::string forged_payload = encodeDashCookie(kKey, other);
     // Swap the MAC of one value onto the payload of another.
-    const std::string mixed = forged_payload.substr(0, forged_payload.rfind('.')) +
-                              value.substr(value.rfind('.'));
+    const std::string mixed =
+        forged_payload.substr(0, forged_payload.rfind('.')) + value.substr(value.rfind('.'));
     BOOST_TEST(!decodeDashCookie(kKey, mixed, 1).has_value());
     DashIdentity later = kIdentity;
     later.expires_at = 9999999;
