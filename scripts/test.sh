@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
-preset=${AUTHD_TEST_PRESET:-ci}
+# The same build tree as scripts/run.sh, so running one after the other builds once.
+preset=${AUTHD_TEST_PRESET:-release}
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
 ctest --preset "$preset" "$@"
