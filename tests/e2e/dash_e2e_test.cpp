@@ -500,6 +500,7 @@ BOOST_AUTO_TEST_CASE(project_lifecycle_through_the_forms) {
     const HttpResult detail = browser.get(detail_path);
     BOOST_TEST_REQUIRE(detail.status == 200);
     BOOST_TEST(contains(detail.body, "made &lt;by&gt; the dashboard"));
+    BOOST_TEST(contains(detail.body, "openid profile email offline_access"));
     BOOST_TEST(!contains(detail.body, secret));
     BOOST_TEST(contains(browser.get("/admin/projects").body, client_id));
 

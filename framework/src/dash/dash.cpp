@@ -477,6 +477,15 @@ http::Response projectDetail(const Viewer& viewer, Area area, const sdk::Project
         body += "<tr><th>Skip consent</th><td>" + std::string(project.skip_consent ? "yes" : "no") +
                 "</td></tr>";
     }
+    const auto spaced = [](const std::vector<std::string>& items) {
+        std::string out;
+        for (const auto& item : items) {
+            out += (out.empty() ? "" : " ") + item;
+        }
+        return out.empty() ? std::string("-") : out;
+    };
+    body += "<tr><th>Grant types</th><td>" + escapeHtml(spaced(project.grant_types)) + "</td></tr>";
+    body += "<tr><th>Scopes</th><td>" + escapeHtml(spaced(project.scopes)) + "</td></tr>";
     body += "<tr><th>Created</th><td>" + timeText(project.created_at) + "</td></tr>";
     body += "<tr><th>Updated</th><td>" + timeText(project.updated_at) + "</td></tr></table>\n";
     body += "<h2>Redirect URIs</h2>\n" +
