@@ -234,6 +234,8 @@ sdk::Result<void> Server::start() {
                                                    server.tls.has_value());
         pool_ = std::make_unique<Poco::ThreadPool>(std::min(4, server.threads), server.threads);
         server_ = std::make_unique<Poco::Net::HTTPServer>(factory_, *pool_, *socket, params);
+        // From here on a line per request: written in batches (warnings and errors at once).
+        logger_.startBackgroundFlush();
         server_->start();
         const std::string host = socket->address().host().toString();
         logger_.log(sdk::LogLevel::info, "server.listening",

@@ -123,6 +123,60 @@ bool looksSecret(std::string_view key) {
 
 JsonLogger::JsonLogger(std::ostream& out, sdk::LogLevel level) : out_(out), level_(level) {}
 
+JsonLogger::~JsonLogger() {
+    {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (flusher_.joinable()) {
+        flusher_.join();
+    }
+    flush();
+}
+
+void JsonLogger::startBackgroundFlush(std::chrono::milliseconds interval) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (buffered_ || stopping_) {
+        return;
+    }
+    try {
+        flusher_ = std::thread([this, interval] { flusherLoop(interval); });
+        buffered_ = true;
+    } catch (...) {
+        // No thread: stay unbuffered.
+    }
+}
+
+void JsonLogger::flusherLoop(std::chrono::milliseconds interval) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_) {
+        wake_.wait_for(lock, interval);
+        if (!pending_.empty()) {
+            writePending(lock);
+            lock.lock();
+        }
+    }
+}
+
+void JsonLogger::writePending(std::unique_lock<std::mutex>& lock) {
+    std::string batch;
+    batch.swap(pending_);
+    const std::lock_guard<std::mutex> writing(write_mutex_);
+    lock.unlock();
+    try {
+        out_.write(batch.data(), static_cast<std::streamsize>(batch.size()));
+        out_.flush();
+    } catch (...) {
+        // Logging is never allowed to take anything down (a closed stream).
+    }
+}
+
+void JsonLogger::flush() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    writePending(lock);
+}
+
 std::string JsonLogger::formatLine(sdk::LogLevel level, std::string_view event,
                                    std::string_view message,
                                    const std::vector<std::pair<std::string, std::string>>& fields,
@@ -156,9 +210,15 @@ void JsonLogger::log(sdk::LogLevel level, std::string_view event, std::string_vi
     try {
         std::string line = formatLine(level, event, message, fields, RequestScope::current());
         line += '\n';
-        const std::lock_guard<std::mutex> lock(mutex_);
-        out_.write(line.data(), static_cast<std::streamsize>(line.size()));
-        out_.flush();
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (pending_.empty()) {
+            pending_.swap(line);
+        } else {
+            pending_ += line;
+        }
+        if (!buffered_ || level >= sdk::LogLevel::warning || pending_.size() >= kMaxPending) {
+            writePending(lock);
+        }
     } catch (...) {
         // Logging is never allowed to take a request down (bad_alloc, a closed stream).
     }

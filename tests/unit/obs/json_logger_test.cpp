@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #define BOOST_TEST_MODULE obs_test
+#include <chrono>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -171,6 +172,96 @@ BOOST_AUTO_TEST_CASE(concurrent_lines_never_interleave) {
         const std::string id = object->getValue<std::string>("request_id");
         const char expected = static_cast<char>('a' + (id.back() - '0'));
         BOOST_TEST(object->getValue<std::string>("msg") == std::string(100, expected));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(buffered_info_lines_wait_for_flush) {
+    std::ostringstream out;
+    JsonLogger logger(out);
+    logger.startBackgroundFlush(std::chrono::hours(1));  // the flusher never wakes by itself here
+    logger.log(LogLevel::info, "first", "one");
+    logger.log(LogLevel::debug, "dropped", "below the level");
+    logger.log(LogLevel::info, "second", "two");
+    BOOST_TEST(out.str().empty());
+    logger.flush();
+    const auto written = lines(out.str());
+    BOOST_REQUIRE_EQUAL(written.size(), 2u);
+    BOOST_TEST(parse(written[0])->getValue<std::string>("event") == "first");
+    BOOST_TEST(parse(written[1])->getValue<std::string>("event") == "second");
+}
+
+BOOST_AUTO_TEST_CASE(buffered_warning_writes_everything_waiting_in_order) {
+    std::ostringstream out;
+    JsonLogger logger(out);
+    logger.startBackgroundFlush(std::chrono::hours(1));
+    logger.log(LogLevel::info, "a", "queued");
+    logger.log(LogLevel::info, "b", "queued");
+    logger.log(LogLevel::warning, "c", "written at once");
+    const auto written = lines(out.str());
+    BOOST_REQUIRE_EQUAL(written.size(), 3u);
+    BOOST_TEST(parse(written[0])->getValue<std::string>("event") == "a");
+    BOOST_TEST(parse(written[1])->getValue<std::string>("event") == "b");
+    BOOST_TEST(parse(written[2])->getValue<std::string>("event") == "c");
+}
+
+BOOST_AUTO_TEST_CASE(buffered_lines_are_written_by_the_destructor) {
+    std::ostringstream out;
+    {
+        JsonLogger logger(out);
+        logger.startBackgroundFlush(std::chrono::hours(1));
+        logger.log(LogLevel::info, "last", "before shutdown");
+        BOOST_TEST(out.str().empty());
+    }
+    const auto written = lines(out.str());
+    BOOST_REQUIRE_EQUAL(written.size(), 1u);
+    BOOST_TEST(parse(written[0])->getValue<std::string>("event") == "last");
+}
+
+BOOST_AUTO_TEST_CASE(buffered_lines_reach_the_stream_within_the_interval) {
+    std::ostringstream out;
+    JsonLogger logger(out);
+    logger.startBackgroundFlush(std::chrono::milliseconds(1));
+    logger.log(LogLevel::info, "soon", "written by the background thread");
+    // Waits for the background write without timing anything: flush() returns once no write
+    // is in progress, so the stream can be read safely afterwards.
+    for (int i = 0; i < 5000; ++i) {
+        logger.flush();
+        if (!out.str().empty()) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    BOOST_REQUIRE_EQUAL(lines(out.str()).size(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(buffered_concurrent_lines_keep_each_threads_order) {
+    std::ostringstream out;
+    JsonLogger logger(out);
+    logger.startBackgroundFlush(std::chrono::milliseconds(1));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&logger, t] {
+            RequestScope scope("thread-" + std::to_string(t));
+            for (int i = 0; i < 250; ++i) {
+                logger.log(LogLevel::info, "e", std::string(100, static_cast<char>('a' + t)),
+                           {{"i", std::to_string(i)}});
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    logger.flush();
+    const auto written = lines(out.str());
+    BOOST_REQUIRE_EQUAL(written.size(), 1000u);
+    std::vector<int> next(4, 0);
+    for (const std::string& line : written) {
+        const auto object = parse(line);
+        const std::string id = object->getValue<std::string>("request_id");
+        const int t = id.back() - '0';
+        BOOST_TEST(object->getValue<std::string>("msg") == std::string(100, static_cast<char>('a' + t)));
+        BOOST_TEST(object->getValue<std::string>("i") == std::to_string(next[static_cast<std::size_t>(t)]));
+        ++next[static_cast<std::size_t>(t)];
     }
 }
 
