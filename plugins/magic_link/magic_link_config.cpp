@@ -9,7 +9,8 @@ namespace authd::plugins::magic_link {
 
 namespace {
 
-constexpr sdk::Seconds kMinTtl = 60;
+// Short lifetimes are for tests of expiry against the real binary; 15m is the default.
+constexpr sdk::Seconds kMinTtl = 5;
 constexpr sdk::Seconds kMaxTtl = 86'400;
 constexpr std::int64_t kMaxPerEmail = 1'000;
 constexpr std::int64_t kMaxPerAddress = 1'000'000;

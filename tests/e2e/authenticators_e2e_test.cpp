@@ -71,6 +71,7 @@ std::string configYaml(const std::filesystem::path& dir, std::uint16_t port) {
     y += "authenticators:\n";
     y += "  - id: pin\n    plugin: pin\n    config: { digits: 6, max_attempts: 3, lockout: 15m }\n";
     y += "  - id: email-link\n    plugin: magic_link\n    config: { ttl: 15m }\n";
+    y += "  - id: quick-link\n    plugin: magic_link\n    config: { ttl: 5s }\n";
     y += "mail:\n  plugin: outbox\n  config:\n    dir: \"" + d + "/outbox\"\n";
     y += "tokens:\n  refresh_ttl: 3d\n  pin_refresh_ttl: 20d\n";
     y += "password_hashing: { t_cost: 1, m_cost_kib: 8192, parallelism: 1 }\n";
@@ -272,7 +273,7 @@ HttpResult openMethod(Browser& browser, const Project& project, const std::strin
     BOOST_TEST_REQUIRE(Browser::isRedirect(start.status), start.status << " " << start.body);
     const std::string location = start.header("Location");
     BOOST_TEST_REQUIRE(location.rfind("/login?req=", 0) == 0, location);
-    // Two methods are configured, so /login is a chooser; go to the method itself.
+    // Several methods are configured, so /login is a chooser; go to the method itself.
     const HttpResult form = browser.get("/login/" + method + "?req=" + queryOf(location).at("req"));
     BOOST_TEST_REQUIRE(form.status == 200, form.body);
     BOOST_TEST_REQUIRE(formAction(form.body) == "/login/" + method, form.body);
@@ -368,9 +369,9 @@ std::string newMail(const std::set<std::string>& before) {
     return {};
 }
 
-std::string linkIn(const std::string& mail) {
-    const std::regex pattern(
-        R"(http://127\.0\.0\.1:[0-9]+/login/email-link/verify\?token=[A-Za-z0-9_-]{43}&req=[A-Za-z0-9._~%-]+)");
+std::string linkIn(const std::string& mail, const std::string& instance = "email-link") {
+    const std::regex pattern(R"(http://127\.0\.0\.1:[0-9]+/login/)" + instance +
+                             R"(/verify\?token=[A-Za-z0-9_-]{43}&req=[A-Za-z0-9._~%-]+)");
     std::smatch match;
     BOOST_TEST_REQUIRE(std::regex_search(mail, match, pattern), mail);
     return match[0].str();
@@ -501,6 +502,27 @@ BOOST_AUTO_TEST_CASE(an_emailed_link_signs_in_once_in_the_browser_that_asked) {
         contains(reused.body, "This link has expired or was already used. Request a new one."),
         reused.body);
     BOOST_TEST(contains(reused.body, "role=\"alert\""));
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_link_gets_a_clear_page_and_signs_nobody_in) {
+    const Project project = server().createProject();
+    const auto [user_id, email] = server().createUser();
+    Browser browser;
+    const auto before = outboxFiles();
+    const HttpResult asked =
+        submitForm(browser, openMethod(browser, project, "quick-link"), {{"email", email}});
+    BOOST_TEST(asked.status == 200);
+    const std::string link = linkIn(newMail(before), "quick-link");
+    BOOST_TEST(link.rfind(server().issuer() + "/login/quick-link/verify?token=", 0) == 0, link);
+    // quick-link's ttl is 5s; the store compares whole seconds.
+    std::this_thread::sleep_for(std::chrono::seconds(7));
+    const HttpResult expired = browser.get(link);
+    BOOST_TEST(expired.status == 400, expired.body);
+    BOOST_TEST(
+        contains(expired.body, "This link has expired or was already used. Request a new one."),
+        expired.body);
+    BOOST_TEST(expired.header("Location").empty());
+    (void)user_id;
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_address_gets_the_same_page_and_no_mail) {
