@@ -68,6 +68,15 @@ RESULTS="$OUT/results.jsonl"
 : > "$RESULTS"
 WORK="$(mktemp -d /tmp/authd-bench.XXXXXX)"
 SERVER_PID=""
+# The servers' logs without their per-request lines (a full run would leave about a GiB).
+shrink_logs() {
+  local f
+  for f in "$OUT"/raw/*.server.log; do
+    [ -f "$f" ] || continue
+    grep -v '"event":"http.request"' "$f" > "$f.tmp" || true
+    mv "$f.tmp" "$f"
+  done
+}
 stop_server() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM -- "-$SERVER_PID" 2>/dev/null || kill -TERM "$SERVER_PID" 2>/dev/null || true
@@ -76,6 +85,7 @@ stop_server() {
     wait "$SERVER_PID" 2>/dev/null || true
   fi
   SERVER_PID=""
+  shrink_logs
 }
 cleanup() { stop_server; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -253,12 +263,13 @@ check() { # DESCRIPTION CURL-ARGS...: the request must answer 200 before wrk rep
 wrk_once() {
   local metric="$1" i="$2" url="$3" script="$4"; shift 4
   local raw="$OUT/raw/$NAME.$metric.run$i.txt"
-  local cpu0; cpu0="$(cpu_ticks)"
-  env "$@" WRK_THREADS="$THREADS" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency -s "$HERE/wrk/$script" "$url" > "$raw" 2>&1 || true
-  local cpu1; cpu1="$(cpu_ticks)"
+  local cpu0 sys0; cpu0="$(cpu_ticks)"; sys0="$(busy_ticks)"
+  env "$@" WRK_THREADS="$THREADS" /usr/bin/time -f "WRKCPU %U %S" -o "$raw.time" \
+    wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency -s "$HERE/wrk/$script" "$url" > "$raw" 2>&1 || true
+  local cpu1 sys1; cpu1="$(cpu_ticks)"; sys1="$(busy_ticks)"
   local j; j="$(sed -n 's/^WRKJSON //p' "$raw")"
   [ -n "$j" ] || { echo "wrk failed for $NAME $metric; see $raw" >&2; cat "$raw" >&2; exit 1; }
-  local extra; extra="$(python3 - "$raw" "$cpu0" "$cpu1" "$(getconf CLK_TCK)" "$j" <<'PY'
+  local extra; extra="$(python3 - "$raw" "$cpu0" "$cpu1" "$(getconf CLK_TCK)" "$j" "$sys0" "$sys1" "$raw.time" <<'PY'
 import json, re, sys
 r = {"rotated": 0, "reused": 0, "lost": 0}
 seen = False
@@ -275,15 +286,27 @@ if cpu0 and cpu1 and w["requests"] > 0:
     secs = (int(cpu1) - int(cpu0)) / hz
     out["server_cpu_s"] = round(secs, 2)
     out["cpu_us_per_req"] = round(secs * 1e6 / w["requests"], 1)
+    # What the rest of the machine used meanwhile (busy time of all CPUs, less the server and
+    # wrk): the other tenants' share, which makes req/s and latency noisy.
+    try:
+        wrk_cpu = sum(float(x) for x in open(sys.argv[8]).read().split("WRKCPU")[1].split()[:2])
+        busy = (int(sys.argv[7]) - int(sys.argv[6])) / hz
+        out["wrk_cpu_s"] = round(wrk_cpu, 2)
+        out["others_cpu_s"] = round(max(0.0, busy - secs - wrk_cpu), 2)
+    except (IndexError, ValueError, OSError):
+        pass
 print(json.dumps(out))
 PY
 )"
   j="$(python3 -c 'import json,sys; print(json.dumps({**json.loads(sys.argv[1]), **json.loads(sys.argv[2])}))' "$j" "$extra")"
   record "$NAME" "$metric" "$i" "$j"
-  log "$NAME $metric run $i: $(echo "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f req/s  p50 %.2f ms  p99 %.2f ms  non2xx %d  sockerr %d  server CPU %s us/req" % (d["rps"], d["p50_ms"], d["p99_ms"], d["non2xx3xx"], d["socket_errors"], d.get("cpu_us_per_req", "?")) + ("  rotated %d reused %d lost %d" % (d["rotated"], d["reused"], d["lost"]) if "rotated" in d else ""))')"
+  log "$NAME $metric run $i: $(echo "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f req/s  p50 %.2f ms  p99 %.2f ms  non2xx %d  sockerr %d  server CPU %s us/req  (CPU s: wrk %s, others %s)" % (d["rps"], d["p50_ms"], d["p99_ms"], d["non2xx3xx"], d["socket_errors"], d.get("cpu_us_per_req", "?"), d.get("wrk_cpu_s", "?"), d.get("others_cpu_s", "?")) + ("  rotated %d reused %d lost %d" % (d["rotated"], d["reused"], d["lost"]) if "rotated" in d else ""))')"
 }
 wrk_runs() { local metric="$1"; shift; for i in $(seq 1 "$RUNS"); do wrk_once "$metric" "$i" "$@"; done; }
 
+busy_ticks() { # clock ticks all CPUs spent busy since boot (everything but idle and iowait)
+  awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat
+}
 cpu_ticks() { # user + system clock ticks of the server process (all threads), if known
   [ -n "$SERVER_PID" ] && [ -r "/proc/$SERVER_PID/stat" ] || return 0
   sed 's/.*) //' "/proc/$SERVER_PID/stat" | awk '{print $12 + $13}'

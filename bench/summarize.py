@@ -62,7 +62,14 @@ def main():
     loads = [r["load1"] for r in rows if "load1" in r]
     if loads:
         lines.append(f"Load average (1 min) during the measurements: median {statistics.median(loads):.2f}, "
-                     f"min {min(loads):.2f}, max {max(loads):.2f} (2 cores; above ~0.5 the figures are noisy).")
+                     f"min {min(loads):.2f}, max {max(loads):.2f}. It counts the benchmark's own busy "
+                     "threads too (32 connections keep dozens runnable).")
+    others = [r["others_cpu_s"] / r["seconds"] for r in rows if r.get("others_cpu_s") is not None and r.get("seconds")]
+    if others:
+        lines.append(f"CPU used by everything but the server and wrk during the wrk runs (other tenants): "
+                     f"median {statistics.median(others):.2f} cores, max {max(others):.2f} of 2; near 0 the "
+                     "figures are clean, above ~0.2 they are depressed by that share.")
+    if loads or others:
         lines.append("")
 
     # --- the summary table
@@ -202,8 +209,8 @@ def main():
     # --- detail
     lines.append("Detail (median [min–max] over runs; p50/p99 in ms; errors = non-2xx + socket errors summed):")
     lines.append("")
-    lines.append("| issuer | metric | req/s | p50 | p99 | errors | load1 |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|")
+    lines.append("| issuer | metric | req/s | p50 | p99 | errors | load1 | others' CPU s |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for (issuer, metric), rs in by.items():
         if metric in ("startup", "rss", "argon2", "argon2_cheap"):
             continue
@@ -212,7 +219,7 @@ def main():
         errs = sum(r.get("non2xx3xx", 0) + r.get("socket_errors", 0) + r.get("errors", 0) for r in rs)
         lines.append(f"| {issuer} | {metric} | {fmt(med(vals))} [{fmt(min(vals))}–{fmt(max(vals))}] | "
                      f"{med([r.get('p50_ms') for r in rs]):.2f} | {med([r.get('p99_ms') for r in rs]):.2f} | {errs} | "
-                     f"{med([r.get('load1') for r in rs]):.2f} |")
+                     f"{med([r.get('load1') for r in rs]):.2f} | {fmt(med([r.get('others_cpu_s') for r in rs]), 1)} |")
     for issuer in issuers:
         rs = by.get((issuer, "startup"))
         if rs:
