@@ -64,12 +64,12 @@ def main():
         lines.append(f"Load average (1 min) during the measurements: median {statistics.median(loads):.2f}, "
                      f"min {min(loads):.2f}, max {max(loads):.2f}. It counts the benchmark's own busy "
                      "threads too (32 connections keep dozens runnable).")
-    others = [r["others_cpu_s"] / r["seconds"] for r in rows if r.get("others_cpu_s") is not None and r.get("seconds")]
-    if others:
+    tenants = [r["others_cpu_s"] / r["seconds"] for r in rows if r.get("others_cpu_s") is not None and r.get("seconds")]
+    if tenants:
         lines.append(f"CPU used by everything but the server and wrk during the wrk runs (other tenants): "
-                     f"median {statistics.median(others):.2f} cores, max {max(others):.2f} of 2; near 0 the "
-                     "figures are clean, above ~0.2 they are depressed by that share.")
-    if loads or others:
+                     f"median {statistics.median(tenants):.2f} cores, max {max(tenants):.2f} of 2; near 0 the "
+                     "figures are clean, above ~0.2 they are depressed by that share (per issuer in the detail table).")
+    if loads or tenants:
         lines.append("")
 
     # --- the summary table
