@@ -234,8 +234,6 @@ sdk::Result<void> Server::start() {
                                                    server.tls.has_value());
         pool_ = std::make_unique<Poco::ThreadPool>(std::min(4, server.threads), server.threads);
         server_ = std::make_unique<Poco::Net::HTTPServer>(factory_, *pool_, *socket, params);
-        // From here on a line per request: written in batches (warnings and errors at once).
-        logger_.startBackgroundFlush();
         server_->start();
         const std::string host = socket->address().host().toString();
         logger_.log(sdk::LogLevel::info, "server.listening",
@@ -245,6 +243,9 @@ sdk::Result<void> Server::start() {
                      {"issuer", server.issuer},
                      {"tls", server.tls ? "true" : "false"},
                      {"threads", std::to_string(server.threads)}});
+        // From here on a line per request: written in batches (warnings and errors at once).
+        // server.listening above is written at once, for whoever waits for it.
+        logger_.startBackgroundFlush();
     } catch (const Poco::Exception& e) {
         return sdk::makeError(sdk::ErrorCode::unavailable,
                               "cannot listen on " + server.listen + ": " + e.displayText());
