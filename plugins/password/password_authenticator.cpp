@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
-#include <future>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -20,6 +19,9 @@ constexpr const char* kEnterBoth = "Enter your email and password.";
 constexpr const char* kIncorrect = "Email or password is incorrect.";
 // RFC 5321 bounds a path at 256 octets; anything longer cannot be an account's email.
 constexpr std::size_t kMaxEmailBytes = 320;
+// Long enough for start-up to be over (15-20 ms here), short enough that the first sign-in for
+// an unknown account rarely has to make the hash itself.
+constexpr std::chrono::milliseconds kDummyHashDelay{1000};
 
 bool isAsciiSpace(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -195,34 +197,68 @@ sdk::Result<sdk::AuthenticatorPtr> PasswordAuthenticator::create(const sdk::Inst
             return config.error();
         }
         // The dummy hash comes from the host's own hasher, so verifying against it costs what
-        // verifying a real credential costs. It is made on its own thread so that start-up does
-        // not wait for it (the first sign-in for an unknown account may).
+        // verifying a real credential costs; made once start-up is over (see DummyHash).
         std::string dummy_secret = host.random().token(32);
         if (dummy_secret.empty()) {
             return sdk::makeError(sdk::ErrorCode::internal,
                                   "password authenticator " + spec.id + ": the CSPRNG failed");
         }
-        sdk::HostContext* const host_ptr = &host;
-        auto hash_dummy = [host_ptr, secret = std::move(dummy_secret)]() {
-            return host_ptr->crypto().hashPassword(secret);
-        };
-        std::shared_future<sdk::Result<std::string>> dummy_hash;
-        try {
-            dummy_hash = std::async(std::launch::async, hash_dummy).share();
-        } catch (const std::system_error&) {
-            // No thread to be had: hash here instead.
-            dummy_hash = std::async(std::launch::deferred, hash_dummy).share();
-        }
+        auto dummy_hash = std::make_unique<DummyHash>(host, std::move(dummy_secret),
+                                                      kDummyHashDelay);
         return sdk::AuthenticatorPtr(new PasswordAuthenticator(
             spec.id, std::move(config).value(), host, std::move(dummy_hash)));
     });
 }
 
-PasswordAuthenticator::PasswordAuthenticator(
-    std::string instance_id, PasswordConfig config, sdk::HostContext& host,
-    std::shared_future<sdk::Result<std::string>> dummy_hash)
+PasswordAuthenticator::PasswordAuthenticator(std::string instance_id, PasswordConfig config,
+                                             sdk::HostContext& host,
+                                             std::unique_ptr<DummyHash> dummy_hash)
     : instance_id_(std::move(instance_id)), config_(std::move(config)), host_(host),
       dummy_hash_(std::move(dummy_hash)) {}
+
+DummyHash::DummyHash(sdk::HostContext& host, std::string secret, std::chrono::milliseconds delay)
+    : host_(host), secret_(std::move(secret)) {
+    try {
+        worker_ = std::thread([this, delay] {
+            std::unique_lock<std::mutex> lock(mutex_);
+            if (wake_.wait_for(lock, delay, [this] { return stopping_; })) {
+                return;
+            }
+            lock.unlock();
+            try {
+                (void)get();
+            } catch (...) {
+                // get() reports hashing failures as values; anything else waits for a caller.
+            }
+        });
+    } catch (const std::system_error&) {
+        // No thread to be had: the first get() hashes.
+    }
+}
+
+DummyHash::~DummyHash() {
+    {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (worker_.joinable()) {
+        worker_.join();
+    }
+}
+
+const sdk::Result<std::string>& DummyHash::get() {
+    std::call_once(once_, [this] {
+        try {
+            value_.emplace(host_.crypto().hashPassword(secret_));
+        } catch (const std::exception& e) {
+            value_.emplace(sdk::makeError(sdk::ErrorCode::internal,
+                                          std::string("hashing the dummy password threw: ") +
+                                              e.what()));
+        }
+    });
+    return *value_;
+}
 
 std::string PasswordAuthenticator::displayName() const { return config_.label; }
 
@@ -406,7 +442,7 @@ sdk::Result<sdk::Verdict> PasswordAuthenticator::submitImpl(const sdk::LoginStep
     }
     if (!hashed) {
         // Same work as a real verification, so response time does not reveal the account.
-        const sdk::Result<std::string>& dummy = dummy_hash_.get();
+        const sdk::Result<std::string>& dummy = dummy_hash_->get();
         if (!dummy) {
             return withContext(dummy.error(), "hashing the dummy password");
         }

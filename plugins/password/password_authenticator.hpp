@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <future>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "authd/sdk/authenticator.hpp"
 #include "authd/sdk/config.hpp"
@@ -18,10 +23,37 @@ namespace authd::plugins::password {
 /// costs the same work and gets the same answer as a wrong password.
 /// Threading: immutable after construction, so every method may run concurrently.
 /// Errors: never throws; infrastructure failures are Result errors.
+/// The Argon2id hash of a random secret that an unknown account is verified against. At the
+/// configured cost it takes as long as a sign-in (160 ms and 64 MiB here), and hashing it while
+/// the server starts slowed start-up by a third (page faults of the 64 MiB against the start-up's
+/// own mappings), so a background thread makes it once `delay` has passed, unless a caller of
+/// get() needs it sooner and makes it then.
+/// Threading: get() may be called from any thread; the destructor stops the background thread.
+class DummyHash {
+public:
+    DummyHash(sdk::HostContext& host, std::string secret, std::chrono::milliseconds delay);
+    ~DummyHash();
+    DummyHash(const DummyHash&) = delete;
+    DummyHash& operator=(const DummyHash&) = delete;
+
+    /// The PHC string, or the hashing error; computed on the first call (or before).
+    const sdk::Result<std::string>& get();
+
+private:
+    sdk::HostContext& host_;
+    const std::string secret_;
+    std::once_flag once_;
+    std::optional<sdk::Result<std::string>> value_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread worker_;
+};
+
 class PasswordAuthenticator final : public sdk::Authenticator {
 public:
-    /// Builds an instance: parses the config and computes the dummy hash used for unknown
-    /// accounts. Errors: invalid_config, or whatever hashing reports.
+    /// Builds an instance: parses the config and starts the dummy hash used for unknown
+    /// accounts (see DummyHash). Errors: invalid_config, or a CSPRNG failure.
     static sdk::Result<sdk::AuthenticatorPtr> create(const sdk::InstanceSpec& spec,
                                                      sdk::HostContext& host);
 
@@ -37,7 +69,7 @@ public:
 
 private:
     PasswordAuthenticator(std::string instance_id, PasswordConfig config, sdk::HostContext& host,
-                          std::shared_future<sdk::Result<std::string>> dummy_hash);
+                          std::unique_ptr<DummyHash> dummy_hash);
 
     sdk::Result<sdk::Page> renderImpl(const sdk::LoginStep& step) const;
     sdk::Result<sdk::Verdict> submitImpl(const sdk::LoginStep& step, const sdk::Fields& form);
@@ -53,11 +85,9 @@ private:
     const std::string instance_id_;
     const PasswordConfig config_;
     sdk::HostContext& host_;
-    /// An Argon2id hash of a random secret, verified against when the account or its
-    /// credential does not exist so that the response takes as long as for a real account.
-    /// Computed on its own thread from create() on: at the configured cost it takes as long as a
-    /// sign-in (hundreds of milliseconds at 64 MiB, t=3), which start-up does not wait for.
-    const std::shared_future<sdk::Result<std::string>> dummy_hash_;
+    /// Verified against when the account or its credential does not exist, so that the
+    /// response takes as long as for a real account.
+    const std::unique_ptr<DummyHash> dummy_hash_;
 };
 
 }  // namespace authd::plugins::password
