@@ -1679,6 +1679,69 @@ BOOST_AUTO_TEST_CASE(take_returns_it_once) {
     CHECK_FAILS(store().pluginData().get(ns, "magic", kNow), ErrorCode::not_found);
 }
 
+BOOST_AUTO_TEST_CASE(list_pages_the_live_records_of_one_namespace_by_key) {
+    std::string ns = uid("ns");
+    std::string other = uid("ns");
+    REQUIRE_OK(store().pluginData().put({ns, "d4", "four", 0}));
+    REQUIRE_OK(store().pluginData().put({ns, "b2", "two", kNow + 60}));
+    REQUIRE_OK(store().pluginData().put({ns, "a1", "one", kNow + 1}));
+    REQUIRE_OK(store().pluginData().put({ns, "c3", "gone", kNow}));  // expired at kNow
+    REQUIRE_OK(store().pluginData().put({ns, "e5", "five", kNow + 600}));
+    REQUIRE_OK(store().pluginData().put({other, "b2", "elsewhere", 0}));
+
+    std::vector<sdk::PluginRecord> seen;
+    std::string cursor;
+    int pages = 0;
+    while (true) {
+        auto page = value(store().pluginData().list(ns, kNow, cursor, 2), "list");
+        ++pages;
+        BOOST_TEST(page.items.size() <= 2U);
+        seen.insert(seen.end(), page.items.begin(), page.items.end());
+        if (page.next_cursor.empty()) {
+            break;
+        }
+        cursor = page.next_cursor;
+        BOOST_REQUIRE(pages < 10);
+    }
+    BOOST_TEST(pages == 2);
+    BOOST_REQUIRE(seen.size() == 4U);
+    std::vector<std::string> keys;
+    for (const sdk::PluginRecord& record : seen) {
+        keys.push_back(record.key);
+        BOOST_TEST(record.ns == ns);
+    }
+    BOOST_TEST(keys == (std::vector<std::string>{"a1", "b2", "d4", "e5"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(seen[1].value == "two");
+    BOOST_TEST(seen[1].expires_at == kNow + 60);
+    BOOST_TEST(seen[2].expires_at == 0);
+
+    // Later, fewer are live; a taken or removed record is gone from the listing.
+    auto later = value(store().pluginData().list(ns, kNow + 60, "", 10), "list later");
+    BOOST_REQUIRE(later.items.size() == 2U);
+    BOOST_TEST(later.items[0].key == "d4");
+    BOOST_TEST(later.items[1].key == "e5");
+    BOOST_TEST(later.next_cursor.empty());
+    REQUIRE_OK(store().pluginData().take(ns, "d4", kNow));
+    REQUIRE_OK(store().pluginData().remove(ns, "e5"));
+    auto none = value(store().pluginData().list(ns, kNow + 60, "", 10), "list none");
+    BOOST_TEST(none.items.empty());
+    BOOST_TEST(none.next_cursor.empty());
+    BOOST_TEST(value(store().pluginData().list(uid("ns"), kNow, "", 10), "empty").items.empty());
+}
+
+BOOST_AUTO_TEST_CASE(list_refuses_bad_namespace_limit_and_cursor) {
+    std::string ns = uid("ns");
+    REQUIRE_OK(store().pluginData().put({ns, "k", "v", 0}));
+    CHECK_FAILS(store().pluginData().list("", kNow, "", 10), ErrorCode::invalid_argument);
+    CHECK_FAILS(store().pluginData().list(ns, kNow, "", 0), ErrorCode::invalid_argument);
+    CHECK_FAILS(store().pluginData().list(ns, kNow, "", -1), ErrorCode::invalid_argument);
+    CHECK_FAILS(store().pluginData().list(ns, kNow, "", 1001), ErrorCode::invalid_argument);
+    CHECK_FAILS(store().pluginData().list(ns, kNow, "not a cursor!", 10),
+                ErrorCode::invalid_argument);
+    BOOST_TEST(value(store().pluginData().list(ns, kNow, "", 1000), "max").items.size() == 1U);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ============================================================================ transactions

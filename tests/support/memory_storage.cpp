@@ -880,6 +880,27 @@ public:
         }
         return sdk::ok();
     }
+    Result<sdk::Slice<sdk::PluginRecord>> list(const std::string& ns, sdk::UnixTime now,
+                                               const std::string& cursor, int limit) override {
+        AUTHD_TEST_STORE_PROLOGUE;
+        if (ns.empty() || limit < 1 || limit > 1000) {
+            return makeError(ErrorCode::invalid_argument, "pluginData.list needs ns and 1..1000");
+        }
+        sdk::Slice<sdk::PluginRecord> slice;
+        // std::map over (ns, key): the records of `ns` are adjacent and ordered by key.
+        for (auto it = s.plugin_data.upper_bound({ns, cursor});
+             it != s.plugin_data.end() && it->first.first == ns; ++it) {
+            if (expired(it->second, now)) {
+                continue;
+            }
+            if (slice.items.size() == static_cast<std::size_t>(limit)) {
+                slice.next_cursor = slice.items.back().key;
+                break;
+            }
+            slice.items.push_back(it->second);
+        }
+        return slice;
+    }
     Result<std::int64_t> purgeExpired(sdk::UnixTime now) override {
         AUTHD_TEST_STORE_PROLOGUE;
         return static_cast<std::int64_t>(

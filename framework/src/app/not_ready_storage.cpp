@@ -199,6 +199,11 @@ class NotReadyPluginDataStore final : public sdk::PluginDataStore {
     sdk::Result<void> remove(const std::string& /*ns*/, const std::string& /*key*/) override {
         return notReady();
     }
+    sdk::Result<sdk::Slice<sdk::PluginRecord>> list(const std::string& /*ns*/, sdk::UnixTime /*now*/,
+                                                    const std::string& /*cursor*/,
+                                                    int /*limit*/) override {
+        return notReady();
+    }
     sdk::Result<std::int64_t> purgeExpired(sdk::UnixTime /*now*/) override { return notReady(); }
 };
 } // namespace

@@ -325,4 +325,17 @@ sdk::Result<void> checkLimit(int limit) {
     return sdk::ok();
 }
 
+sdk::Result<void> checkPage(std::string_view what, int limit, const std::string& cursor,
+                            std::size_t cursor_parts, std::vector<std::string>& after) {
+    if (auto limit_ok = checkLimit(limit); !limit_ok) {
+        return limit_ok;
+    }
+    after.clear();
+    if (!cursor.empty() && !parseCursor(cursor, cursor_parts, after)) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument,
+                              std::string(what) + ": malformed cursor");
+    }
+    return sdk::ok();
+}
+
 }  // namespace authd::plugins::soci_common

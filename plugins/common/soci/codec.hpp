@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,5 +34,10 @@ inline constexpr int kMaxPageSize = 1000;
 
 /// invalid_argument unless 1 <= limit <= kMaxPageSize.
 sdk::Result<void> checkLimit(int limit);
+
+/// The arguments of a listing: checks `limit`, and decodes `cursor` (empty: the first page)
+/// into `after`, which is left empty on the first page. invalid_argument naming `what`.
+sdk::Result<void> checkPage(std::string_view what, int limit, const std::string& cursor,
+                            std::size_t cursor_parts, std::vector<std::string>& after);
 
 }  // namespace authd::plugins::soci_common

@@ -405,6 +405,46 @@ sdk::Result<void> PluginDataStoreImpl::remove(const std::string& ns, const std::
     });
 }
 
+sdk::Result<sdk::Slice<sdk::PluginRecord>> PluginDataStoreImpl::list(const std::string& ns,
+                                                                    sdk::UnixTime now,
+                                                                    const std::string& cursor,
+                                                                    int limit) {
+    if (ns.empty()) {
+        return required("pluginData.list", "ns");
+    }
+    std::vector<std::string> after;
+    if (auto page = checkPage("pluginData.list", limit, cursor, 1, after); !page) {
+        return std::move(page).error();
+    }
+    return scope_.get<sdk::Slice<sdk::PluginRecord>>(
+        Mode::single, "pluginData.list",
+        [&](::soci::session& sql) -> sdk::Result<sdk::Slice<sdk::PluginRecord>> {
+            std::string text = "SELECT ns, record_key, value, expires_at FROM plugin_data "
+                               "WHERE ns = :a AND (expires_at = 0 OR expires_at > :b)";
+            if (!after.empty()) {
+                text += " AND record_key > :c";
+            }
+            text += " ORDER BY record_key LIMIT :n";
+            sdk::PluginRecord row;
+            Stmt st(sql, text);
+            st.into(row.ns).into(row.key).into(row.value).into(row.expires_at);
+            st.use(ns).use(now);
+            if (!after.empty()) {
+                st.use(after[0]);
+            }
+            st.use(static_cast<std::int64_t>(limit) + 1);
+            sdk::Slice<sdk::PluginRecord> page;
+            for (bool got = st.execute(); got; got = st.fetch()) {
+                page.items.push_back(row);
+            }
+            if (page.items.size() > static_cast<std::size_t>(limit)) {
+                page.items.pop_back();
+                page.next_cursor = makeCursor({page.items.back().key});
+            }
+            return page;
+        });
+}
+
 sdk::Result<std::int64_t> PluginDataStoreImpl::purgeExpired(sdk::UnixTime now) {
     return scope_.get<std::int64_t>(Mode::single, "pluginData.purgeExpired", [&](::soci::session& sql) {
         Stmt st(sql, "DELETE FROM plugin_data WHERE expires_at <> 0 AND expires_at <= :a");

@@ -232,12 +232,9 @@ sdk::Result<void> ProjectStoreImpl::remove(const std::string& client_id) {
 
 sdk::Result<sdk::Slice<sdk::Project>> ProjectStoreImpl::list(const std::string& owner_id,
                                                              const std::string& cursor, int limit) {
-    if (auto limit_ok = checkLimit(limit); !limit_ok) {
-        return std::move(limit_ok).error();
-    }
     std::vector<std::string> after;
-    if (!cursor.empty() && !parseCursor(cursor, 1, after)) {
-        return sdk::makeError(sdk::ErrorCode::invalid_argument, "projects.list: malformed cursor");
+    if (auto page = checkPage("projects.list", limit, cursor, 1, after); !page) {
+        return std::move(page).error();
     }
     return scope_.get<sdk::Slice<sdk::Project>>(
         Mode::snapshot, "projects.list",

@@ -181,6 +181,9 @@ public:
     sdk::Result<sdk::PluginRecord> take(const std::string& ns, const std::string& key,
                                         sdk::UnixTime now) override;
     sdk::Result<void> remove(const std::string& ns, const std::string& key) override;
+    sdk::Result<sdk::Slice<sdk::PluginRecord>> list(const std::string& ns, sdk::UnixTime now,
+                                                    const std::string& cursor,
+                                                    int limit) override;
     sdk::Result<std::int64_t> purgeExpired(sdk::UnixTime now) override;
 
 private:

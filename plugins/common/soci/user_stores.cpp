@@ -148,12 +148,9 @@ sdk::Result<void> UserStoreImpl::remove(const std::string& id) {
 }
 
 sdk::Result<sdk::Slice<sdk::User>> UserStoreImpl::list(const sdk::UserQuery& query) {
-    if (auto limit_ok = checkLimit(query.limit); !limit_ok) {
-        return std::move(limit_ok).error();
-    }
     std::vector<std::string> after;
-    if (!query.cursor.empty() && !parseCursor(query.cursor, 2, after)) {
-        return sdk::makeError(sdk::ErrorCode::invalid_argument, "users.list: malformed cursor");
+    if (auto page = checkPage("users.list", query.limit, query.cursor, 2, after); !page) {
+        return std::move(page).error();
     }
     return scope_.get<sdk::Slice<sdk::User>>(
         Mode::single, "users.list", [&](::soci::session& sql) -> sdk::Result<sdk::Slice<sdk::User>> {

@@ -381,7 +381,13 @@ public:
     /// Deletes and returns the record atomically: for single-use tokens. not_found when it is
     /// absent, already taken, or expired.
     virtual Result<PluginRecord> take(const std::string& ns, const std::string& key, UnixTime now) = 0;
+    /// Deletes the record (expired or not); not_found when there is none.
     virtual Result<void> remove(const std::string& ns, const std::string& key) = 0;
+    /// The live records of `ns` (expires_at 0 or after `now`), ordered by key, at most `limit`
+    /// per page (1..1000); `cursor` is empty or a previous page's next_cursor. invalid_argument
+    /// for an empty `ns`, a limit out of range or a malformed cursor.
+    virtual Result<Slice<PluginRecord>> list(const std::string& ns, UnixTime now,
+                                             const std::string& cursor, int limit) = 0;
     virtual Result<std::int64_t> purgeExpired(UnixTime now) = 0;
 };
 
