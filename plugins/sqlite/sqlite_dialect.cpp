@@ -67,4 +67,15 @@ void SqliteDialect::onConnect(::soci::session& sql) const {
     sql << "PRAGMA synchronous = NORMAL";
 }
 
+void SqliteDialect::resetStatement(::soci::statement& statement) const {
+    auto* backend = static_cast<::soci::sqlite3_statement_backend*>(statement.get_backend());
+    if (backend == nullptr || backend->stmt_ == nullptr) {
+        return;
+    }
+    // The result of the last step is reported by sqlite3_reset again; the use that saw it has
+    // already thrown, so it is of no interest here.
+    (void)sqlite_api::sqlite3_reset(backend->stmt_);
+    (void)sqlite_api::sqlite3_clear_bindings(backend->stmt_);
+}
+
 }  // namespace authd::plugins::sqlite

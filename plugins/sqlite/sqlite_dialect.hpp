@@ -34,6 +34,7 @@ public:
     }
     soci_common::ErrorClass classify(const ::soci::soci_error& error) const override;
     void onConnect(::soci::session& sql) const override;
+    void resetStatement(::soci::statement& statement) const override;
     const std::vector<soci_common::Migration>& migrations() const override {
         return sqlite::migrations();
     }

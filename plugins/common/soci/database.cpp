@@ -36,6 +36,27 @@ std::string describe(std::string_view what, const ErrorClass& cls, const ::soci:
     return message;
 }
 
+// Transaction control on the hot path goes through the statement cache too: on SQLite,
+// compiling BEGIN and COMMIT costs as much as compiling a lookup. (ROLLBACK stays uncached:
+// it is rare, and runs when the connection may be in a failed state.)
+void control(::soci::session& sql, const std::string& text) { Stmt(sql, text).execute(); }
+
+// Runs `work` between `begin` and COMMIT, or ROLLBACK when it fails. `open` is left true when
+// an exception escaped with the transaction still open.
+sdk::Result<void> inTransaction(::soci::session& sql, const std::string& begin,
+                                const Database::Work& work, bool& open) {
+    control(sql, begin);
+    open = true;
+    sdk::Result<void> inner = work(sql);
+    if (inner) {
+        control(sql, "COMMIT");
+    } else {
+        sql << "ROLLBACK";
+    }
+    open = false;
+    return inner;
+}
+
 void rollbackQuietly(::soci::session& sql) {
     try {
         sql << "ROLLBACK";
@@ -80,11 +101,27 @@ Database::Database(std::unique_ptr<Dialect> dialect, std::unique_ptr<::soci::con
       pool_size_(pool_size),
       options_(options),
       clock_(clock),
-      logger_(logger) {}
+      logger_(logger) {
+    for (std::size_t i = 0; i < pool_size_; ++i) {
+        ::soci::session& sql = pool_->at(i);
+        caches_.push_back(
+            std::make_unique<StatementCache>(sql, *dialect_, options_.statement_cache_size));
+        cache_of_.emplace(&sql, caches_.back().get());
+    }
+}
 
 Database::~Database() = default;
 
+StatementCache* Database::cacheOf(const ::soci::session& sql) const {
+    auto found = cache_of_.find(&sql);
+    return found == cache_of_.end() ? nullptr : found->second;
+}
+
 void Database::recoverConnection(::soci::session& sql) {
+    // Prepared statements belong to the old connection: finalize them before it goes.
+    if (StatementCache* cache = cacheOf(sql)) {
+        cache->clear();
+    }
     try {
         sql.reconnect();
         dialect_->onConnect(sql);
@@ -102,6 +139,7 @@ void Database::recoverConnection(::soci::session& sql) {
 
 sdk::Result<void> Database::guarded(::soci::session& sql, std::string_view what, const Work& work,
                                     bool* retryable) {
+    StatementCache::Use statements(cacheOf(sql));
     try {
         return work(sql);
     } catch (const ::soci::soci_error& error) {
@@ -134,7 +172,7 @@ sdk::Result<void> Database::run(::soci::session* tx, Mode mode, std::string_view
     // would otherwise poison the whole transaction, and on both backends a failed multi-statement
     // step must leave no half-applied changes behind.
     sdk::Result<void> opened = guarded(*tx, what, [](::soci::session& sql) {
-        sql << "SAVEPOINT " << kSavepoint;
+        control(sql, std::string("SAVEPOINT ") + kSavepoint);
         return sdk::ok();
     }, nullptr);
     if (!opened) {
@@ -145,7 +183,7 @@ sdk::Result<void> Database::run(::soci::session* tx, Mode mode, std::string_view
         if (!result) {
             sql << "ROLLBACK TO SAVEPOINT " << kSavepoint;
         }
-        sql << "RELEASE SAVEPOINT " << kSavepoint;
+        control(sql, std::string("RELEASE SAVEPOINT ") + kSavepoint);
         return sdk::ok();
     }, nullptr);
     if (!result) {
@@ -178,17 +216,10 @@ sdk::Result<void> Database::runPooled(Mode mode, std::string_view what, const Wo
             result = guarded(sql, what, work, &retryable);
         } else {
             bool open = false;
+            const std::string begin =
+                mode == Mode::atomic ? dialect_->beginWrite() : dialect_->beginRead();
             result = guarded(sql, what, [&](::soci::session& s) {
-                s << (mode == Mode::atomic ? dialect_->beginWrite() : dialect_->beginRead());
-                open = true;
-                sdk::Result<void> inner = work(s);
-                if (inner) {
-                    s << "COMMIT";
-                } else {
-                    s << "ROLLBACK";
-                }
-                open = false;
-                return inner;
+                return inTransaction(s, begin, work, open);
             }, &retryable);
             if (open) {
                 rollbackQuietly(sql);
@@ -217,16 +248,7 @@ sdk::Result<void> Database::transact(
     ::soci::session& sql = lease.session();
     bool open = false;
     sdk::Result<void> result = guarded(sql, "transaction", [&](::soci::session& s) {
-        s << dialect_->beginWrite();
-        open = true;
-        sdk::Result<void> inner = work(s);
-        if (inner) {
-            s << "COMMIT";
-        } else {
-            s << "ROLLBACK";
-        }
-        open = false;
-        return inner;
+        return inTransaction(s, dialect_->beginWrite(), work, open);
     }, nullptr);
     if (open) {
         rollbackQuietly(sql);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,7 @@ namespace soci {
 class connection_pool;
 class session;
 class soci_error;
+class statement;
 }  // namespace soci
 
 namespace authd::plugins::soci_common {
@@ -66,6 +68,11 @@ public:
     virtual ErrorClass classify(const ::soci::soci_error& error) const = 0;
     /// Per-connection set-up (pragmas); also re-run after a reconnect. May throw soci_error.
     virtual void onConnect(::soci::session& sql) const = 0;
+    /// Ends one use of a cached prepared statement (see StatementCache): releases whatever the
+    /// backend keeps between executions and clears the bound values. SQLite: sqlite3_reset
+    /// (an unfinished SELECT otherwise holds its read snapshot) and sqlite3_clear_bindings.
+    /// PostgreSQL keeps nothing on the server between executions. May throw.
+    virtual void resetStatement(::soci::statement& statement) const { (void)statement; }
     /// Every migration, in ascending version order starting at 1.
     virtual const std::vector<Migration>& migrations() const = 0;
 };
@@ -73,7 +80,10 @@ public:
 struct DatabaseOptions {
     std::chrono::milliseconds lease_timeout{30000};  ///< wait for a free pooled connection
     int max_attempts = 3;  ///< for retryable errors outside Storage::transact
+    std::size_t statement_cache_size = 64;  ///< prepared statements kept per connection
 };
+
+class StatementCache;
 
 /// Whether a step needs its own transaction when it runs outside Storage::transact.
 enum class Mode : std::uint8_t {
@@ -121,9 +131,13 @@ private:
     sdk::Result<void> runPooled(Mode mode, std::string_view what, const Work& work);
     sdk::Result<int> currentVersion(::soci::session& sql);
     void recoverConnection(::soci::session& sql);
+    StatementCache* cacheOf(const ::soci::session& sql) const;
 
     std::unique_ptr<Dialect> dialect_;
     std::unique_ptr<::soci::connection_pool> pool_;
+    // After the pool: the statements are finalized before their connections close.
+    std::vector<std::unique_ptr<StatementCache>> caches_;  ///< one per pooled connection
+    std::unordered_map<const ::soci::session*, StatementCache*> cache_of_;
     std::timed_mutex write_mutex_;  ///< held around write transactions when serializeWrites()
     std::size_t pool_size_;
     DatabaseOptions options_;
