@@ -2,44 +2,15 @@
 #include "link_record.hpp"
 
 #include <cstdint>
-#include <cstdio>
 #include <map>
+
+#include "authenticator_kit.hpp"
 
 namespace authd::plugins::magic_link {
 
 namespace {
 
-void appendJsonString(std::string& out, std::string_view text) {
-    out += '"';
-    for (char c : text) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20U) {
-                char buffer[8];
-                std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
-                out += buffer;
-            } else {
-                out += c;
-            }
-        }
-    }
-    out += '"';
-}
+using authd::plugins::kit::appendJsonString;
 
 /// A cursor over the text for the small recursive-descent parse below.
 class Reader {

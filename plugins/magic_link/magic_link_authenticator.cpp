@@ -2,7 +2,6 @@
 #include "magic_link_authenticator.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <exception>
 #include <string_view>
 #include <tuple>
@@ -12,10 +11,17 @@
 #include "authd/sdk/http.hpp"
 #include "authd/sdk/mailer.hpp"
 #include "authd/sdk/storage.hpp"
+#include "authenticator_kit.hpp"
 
 namespace authd::plugins::magic_link {
 
 namespace {
+
+namespace kit = authd::plugins::kit;
+
+using kit::jsonObject;
+using kit::jsonString;
+using kit::normalizeEmail;
 
 constexpr const char* kNeedsMail =
     "magic_link needs a mail: section in the config (an smtp or outbox mailer) to send "
@@ -40,25 +46,6 @@ constexpr std::size_t kSenders = 2;
 // RFC 8176 registers no value for an emailed link; "otp" is the registered value for proof
 // of holding a single-use secret sent to the user (see README).
 const std::vector<std::string> kAmr = {"otp"};
-
-bool isAsciiSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/// Emails are stored lower-cased (sdk/storage.hpp); surrounding blanks are typing noise.
-std::string normalizeEmail(std::string_view text) {
-    while (!text.empty() && isAsciiSpace(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && isAsciiSpace(text.back())) {
-        text.remove_suffix(1);
-    }
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    return out;
-}
 
 bool isAlnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -144,50 +131,6 @@ std::string describeDuration(sdk::Seconds seconds) {
     return std::to_string(hours) + " hours";
 }
 
-std::string jsonString(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20U) {
-                char buffer[8];
-                std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
-                out += buffer;
-            } else {
-                out += c;
-            }
-        }
-    }
-    return out + "\"";
-}
-
-/// A JSON object from already-encoded values (use jsonString for strings).
-std::string jsonObject(const std::vector<std::pair<std::string, std::string>>& members) {
-    std::string out = "{";
-    for (const auto& [name, encoded] : members) {
-        if (out.size() > 1) {
-            out += ",";
-        }
-        out += jsonString(name) + ":" + encoded;
-    }
-    return out + "}";
-}
-
 sdk::Error withContext(const sdk::Error& error, const std::string& context) {
     return sdk::makeError(error.code, context + ": " + error.message);
 }
@@ -199,15 +142,7 @@ bool gone(const sdk::Error& error) {
 
 template <typename F>
 auto guarded(const char* what, F&& body) -> decltype(body()) {
-    try {
-        return body();
-    } catch (const std::exception& e) {
-        return sdk::makeError(sdk::ErrorCode::internal, std::string("magic_link authenticator: ") +
-                                                            what + " threw: " + e.what());
-    } catch (...) {
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              std::string("magic_link authenticator: ") + what + " threw");
-    }
+    return kit::guarded("magic_link authenticator", what, std::forward<F>(body));
 }
 
 std::string mailText(const std::string& project, const std::string& link,
@@ -311,12 +246,11 @@ std::string MagicLinkAuthenticator::displayName() const {
 }
 
 std::string MagicLinkAuthenticator::emailKey(const std::string& normalized_email) const {
-    // Hashed so that the counter table holds no email addresses.
-    return instance_id_ + ":email:" + host_.crypto().sha256Hex(normalized_email);
+    return kit::emailThrottleKey(instance_id_, "email", host_.crypto(), normalized_email);
 }
 
 std::string MagicLinkAuthenticator::addressKey(const std::string& client_address) const {
-    return instance_id_ + ":addr:" + (client_address.empty() ? "unknown" : client_address);
+    return kit::addressThrottleKey(instance_id_, client_address);
 }
 
 std::string MagicLinkAuthenticator::formUrl(const std::string& pending_id) const {
@@ -357,34 +291,12 @@ sdk::Result<sdk::Page> MagicLinkAuthenticator::render(const sdk::LoginStep& step
 
 sdk::Result<sdk::Page> MagicLinkAuthenticator::renderImpl(const sdk::LoginStep& step) const {
     const std::string id = sdk::escapeHtml("authd-" + instance_id_);
-    std::string html;
-    html.reserve(1024 + step.hidden_fields_html.size());
-    html += "<form class=\"login-form\" method=\"post\" action=\"" +
-            sdk::escapeHtml(step.action_url) + "\">\n";
-    html += step.hidden_fields_html;
-    html += "\n";
-    if (!step.error.empty()) {
-        html += "<p class=\"alert\" role=\"alert\">" + sdk::escapeHtml(step.error) + "</p>\n";
-    }
+    std::string html = kit::loginFormStart(step);
     html += "<p class=\"muted\">Enter your email address and we will send you a link that signs "
             "you in. No password needed.</p>\n";
-    html += "<div class=\"field\">\n";
-    html += "<label for=\"" + id + "-email\">Email</label>\n";
-    html += "<input id=\"" + id +
-            "-email\" name=\"email\" type=\"email\" autocomplete=\"email\" "
-            "autocapitalize=\"none\" spellcheck=\"false\" required autofocus";
-    if (!step.login_hint.empty()) {
-        html += " value=\"" + sdk::escapeHtml(step.login_hint) + "\"";
-    }
-    html += ">\n</div>\n";
-    html += "<div class=\"actions\">\n";
-    html += "<button type=\"submit\" class=\"button primary\">Email me a sign-in link</button>\n";
-    html += "</div>\n</form>\n";
-
-    sdk::Page page;
-    page.title = "Sign in";
-    page.body_html = std::move(html);
-    return page;
+    html += kit::emailField(id, "email", step.login_hint, true);
+    html += kit::loginFormEnd("Email me a sign-in link");
+    return kit::signInPage(std::move(html));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 
 #include "authd/sdk/http.hpp"
 #include "authd/sdk/storage.hpp"
+#include "authenticator_kit.hpp"
 
 namespace authd::plugins::oidc_federation {
 
@@ -37,20 +38,23 @@ constexpr sdk::Seconds kMaxIdTokenAge = 3600;  // iat older than this is not a f
 constexpr std::size_t kMaxSubjectBytes = 255;  // OIDC Core 2
 constexpr std::size_t kMaxClaimBytes = 2048;
 
+namespace kit = authd::plugins::kit;
+
+using kit::jsonObject;
+using kit::jsonString;
+
+// Poco's what() is only the exception's class name; displayText() says what went wrong.
 template <typename F>
 auto guarded(const char* what, F&& body) -> decltype(body()) {
-    try {
-        return body();
-    } catch (const Poco::Exception& e) {
-        return sdk::makeError(sdk::ErrorCode::internal, std::string("oidc_federation: ") + what +
-                                                            " threw: " + e.displayText());
-    } catch (const std::exception& e) {
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              std::string("oidc_federation: ") + what + " threw: " + e.what());
-    } catch (...) {
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              std::string("oidc_federation: ") + what + " threw");
-    }
+    return kit::guarded("oidc_federation", what, [&]() -> decltype(body()) {
+        try {
+            return body();
+        } catch (const Poco::Exception& e) {
+            return sdk::makeError(sdk::ErrorCode::internal,
+                                  std::string("oidc_federation: ") + what +
+                                      " threw: " + e.displayText());
+        }
+    });
 }
 
 bool isUnreserved(char c) {
@@ -232,13 +236,6 @@ std::string withQuery(const std::string& endpoint, const std::string& query) {
     return endpoint + (endpoint.find('?') == std::string::npos ? "?" : "&") + query;
 }
 
-std::string jsonString(const std::string& text) {
-    Poco::JSON::Object holder;
-    holder.set("v", text);
-    const std::string wrapped = stringify(holder);  // {"v":"..."}
-    return wrapped.substr(5, wrapped.size() - 6);
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -306,23 +303,10 @@ sdk::Result<sdk::Page> FederationAuthenticator::render(const sdk::LoginStep& ste
 }
 
 sdk::Result<sdk::Page> FederationAuthenticator::renderImpl(const sdk::LoginStep& step) const {
-    std::string html;
-    html.reserve(512 + step.hidden_fields_html.size());
-    html += "<form class=\"login-form federation\" method=\"post\" action=\"" +
-            sdk::escapeHtml(step.action_url) + "\">\n";
-    html += step.hidden_fields_html;
-    html += "\n";
-    if (!step.error.empty()) {
-        html += "<p class=\"alert\" role=\"alert\">" + sdk::escapeHtml(step.error) + "</p>\n";
-    }
-    html += "<div class=\"actions\">\n";
-    html += "<button type=\"submit\" class=\"button primary\">" + sdk::escapeHtml(config_.label) +
-            "</button>\n";
-    html += "</div>\n</form>\n";
-    sdk::Page page;
-    page.title = config_.label;
-    page.body_html = std::move(html);
-    return page;
+    // Only the button: the upstream asks for everything else.
+    return kit::signInPage(
+        kit::loginFormStart(step, "login-form federation") + kit::loginFormEnd(config_.label),
+        config_.label);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -755,8 +739,9 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::callbackImpl(const sdk::Login
                             {"error", code},
                             {"error_description", query.get("error_description").substr(0, 256)}});
         audit(step, "signin.failure", {},
-              "{\"authenticator\":" + jsonString(instance_id_) + ",\"reason\":\"upstream_error\"," +
-                  "\"error\":" + jsonString(code) + "}");
+              jsonObject({{"authenticator", jsonString(instance_id_)},
+                          {"reason", jsonString("upstream_error")},
+                          {"error", jsonString(code)}}));
         if (code == "access_denied") {
             return failure(config_.upstream_name + " did not sign you in: access was denied.",
                            pending_id);
@@ -821,8 +806,9 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::callbackImpl(const sdk::Login
                             {"status", std::to_string(response->status)},
                             {"error", error}});
         audit(step, "signin.failure", {},
-              "{\"authenticator\":" + jsonString(instance_id_) +
-                  ",\"reason\":\"token_exchange\",\"error\":" + jsonString(error) + "}");
+              jsonObject({{"authenticator", jsonString(instance_id_)},
+                          {"reason", jsonString("token_exchange")},
+                          {"error", jsonString(error)}}));
         return failure(config_.upstream_name + " did not confirm the sign-in. Try again.",
                        pending_id);
     }
@@ -848,8 +834,9 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::callbackImpl(const sdk::Login
         host_.logger().log(sdk::LogLevel::warning, "oidc_federation.id_token_rejected",
                            validation->reason, {{"authenticator", instance_id_}});
         audit(step, "signin.failure", {},
-              "{\"authenticator\":" + jsonString(instance_id_) +
-                  ",\"reason\":\"id_token\",\"detail\":" + jsonString(validation->reason) + "}");
+              jsonObject({{"authenticator", jsonString(instance_id_)},
+                          {"reason", jsonString("id_token")},
+                          {"detail", jsonString(validation->reason)}}));
         return failure("The sign-in response from " + config_.upstream_name +
                            " could not be verified. Try again.",
                        pending_id);
@@ -887,10 +874,10 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::signIn(const sdk::LoginStep& 
     auto succeed = [&](const std::string& user_id, const std::string& how) {
         sdk::Verdict verdict = sdk::Verdict::succeeded(user_id, {"fed"});
         verdict.pending_id = pending_id;
-        verdict.audit_detail = "{\"authenticator\":" + jsonString(instance_id_) +
-                               ",\"upstream\":" + jsonString(identity.issuer) +
-                               ",\"linked_by\":" + jsonString(how) + ",\"upstream_amr\":[" +
-                               upstream_amr + "]}";
+        verdict.audit_detail = jsonObject({{"authenticator", jsonString(instance_id_)},
+                                           {"upstream", jsonString(identity.issuer)},
+                                           {"linked_by", jsonString(how)},
+                                           {"upstream_amr", "[" + upstream_amr + "]"}});
         return verdict;
     };
     auto credential = [&](const std::string& user_id, const std::string& how) {
@@ -953,7 +940,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::signIn(const sdk::LoginStep& 
                                "linked an existing account by its verified email",
                                {{"authenticator", instance_id_}, {"user_id", existing->id}});
             audit(step, "credential.linked", existing->id,
-                  "{\"authenticator\":" + jsonString(instance_id_) + ",\"linked_by\":\"email\"}");
+                  jsonObject({{"authenticator", jsonString(instance_id_)},
+                              {"linked_by", jsonString("email")}}));
             return succeed(existing->id, "email");
         }
         if (existing.error().code != sdk::ErrorCode::not_found) {
@@ -967,7 +955,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::signIn(const sdk::LoginStep& 
                            "no linked account and account creation is off",
                            {{"authenticator", instance_id_}});
         audit(step, "signin.failure", {},
-              "{\"authenticator\":" + jsonString(instance_id_) + ",\"reason\":\"no_account\"}");
+              jsonObject({{"authenticator", jsonString(instance_id_)},
+                          {"reason", jsonString("no_account")}}));
         return failure(no_account, pending_id);
     }
     if (email.empty() || email.find('@') == std::string::npos) {
@@ -1005,8 +994,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::signIn(const sdk::LoginStep& 
                                "an account already uses the upstream's email; not linked",
                                {{"authenticator", instance_id_}});
             audit(step, "signin.failure", {},
-                  "{\"authenticator\":" + jsonString(instance_id_) +
-                      ",\"reason\":\"email_taken\"}");
+                  jsonObject({{"authenticator", jsonString(instance_id_)},
+                              {"reason", jsonString("email_taken")}}));
             return failure(no_account +
                                " Sign in another way, then ask an administrator to link it.",
                            pending_id);
@@ -1018,8 +1007,8 @@ sdk::Result<sdk::Verdict> FederationAuthenticator::signIn(const sdk::LoginStep& 
                        "created an account for a new upstream user",
                        {{"authenticator", instance_id_}, {"user_id", user.id}});
     audit(step, "user.created", user.id,
-          "{\"authenticator\":" + jsonString(instance_id_) +
-              ",\"upstream\":" + jsonString(identity.issuer) + "}");
+          jsonObject({{"authenticator", jsonString(instance_id_)},
+                      {"upstream", jsonString(identity.issuer)}}));
     return succeed(user.id, "created");
 }
 

@@ -2,7 +2,6 @@
 #include "password_authenticator.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <exception>
 #include <system_error>
 #include <utility>
@@ -10,10 +9,22 @@
 
 #include "authd/sdk/http.hpp"
 #include "authd/sdk/storage.hpp"
+#include "authenticator_kit.hpp"
 
 namespace authd::plugins::password {
 
 namespace {
+
+namespace kit = authd::plugins::kit;
+
+using kit::jsonObject;
+using kit::jsonString;
+using kit::normalizeEmail;
+
+template <typename F>
+auto guarded(const char* what, F&& body) -> decltype(body()) {
+    return kit::guarded("password authenticator", what, std::forward<F>(body));
+}
 
 constexpr const char* kEnterBoth = "Enter your email and password.";
 constexpr const char* kIncorrect = "Email or password is incorrect.";
@@ -22,25 +33,6 @@ constexpr std::size_t kMaxEmailBytes = 320;
 // Long enough for start-up to be over (15-20 ms here), short enough that the first sign-in for
 // an unknown account rarely has to make the hash itself.
 constexpr std::chrono::milliseconds kDummyHashDelay{1000};
-
-bool isAsciiSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/// Emails are stored lower-cased (sdk/storage.hpp); surrounding blanks are typing noise.
-std::string normalizeEmail(std::string_view text) {
-    while (!text.empty() && isAsciiSpace(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && isAsciiSpace(text.back())) {
-        text.remove_suffix(1);
-    }
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    return out;
-}
 
 /// Characters = UTF-8 code points (lengths rules are about what the user typed, not bytes).
 std::int64_t codePoints(std::string_view text) {
@@ -90,40 +82,6 @@ bool validUtf8(std::string_view text) {
     return true;
 }
 
-std::string jsonString(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20U) {
-                char buffer[8];
-                std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
-                out += buffer;
-            } else {
-                out += c;
-            }
-        }
-    }
-    return out + "\"";
-}
-
-/// A JSON object from already-encoded values (use jsonString for strings).
-std::string jsonObject(const std::vector<std::pair<std::string, std::string>>& members) {
-    std::string out = "{";
-    for (const auto& [name, encoded] : members) {
-        if (out.size() > 1) {
-            out += ",";
-        }
-        out += jsonString(name) + ":" + encoded;
-    }
-    return out + "}";
-}
-
 std::string describeWait(sdk::Seconds seconds) {
     if (seconds < 60) {
         return std::to_string(seconds) + (seconds == 1 ? " second" : " seconds");
@@ -164,19 +122,6 @@ sdk::Seconds waitFor(const sdk::ThrottleState& account, const sdk::ThrottleState
 
 sdk::Error withContext(const sdk::Error& error, const std::string& context) {
     return sdk::makeError(error.code, context + ": " + error.message);
-}
-
-template <typename F>
-auto guarded(const char* what, F&& body) -> decltype(body()) {
-    try {
-        return body();
-    } catch (const std::exception& e) {
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              std::string("password authenticator: ") + what + " threw: " + e.what());
-    } catch (...) {
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              std::string("password authenticator: ") + what + " threw");
-    }
 }
 
 }  // namespace
@@ -263,12 +208,11 @@ const sdk::Result<std::string>& DummyHash::get() {
 std::string PasswordAuthenticator::displayName() const { return config_.label; }
 
 std::string PasswordAuthenticator::accountKey(const std::string& normalized_email) const {
-    // Hashed so that the counter table holds no email addresses.
-    return instance_id_ + ":acct:" + host_.crypto().sha256Hex(normalized_email);
+    return kit::accountThrottleKey(instance_id_, host_.crypto(), normalized_email);
 }
 
 std::string PasswordAuthenticator::addressKey(const std::string& client_address) const {
-    return instance_id_ + ":addr:" + (client_address.empty() ? "unknown" : client_address);
+    return kit::addressThrottleKey(instance_id_, client_address);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,26 +225,8 @@ sdk::Result<sdk::Page> PasswordAuthenticator::render(const sdk::LoginStep& step)
 sdk::Result<sdk::Page> PasswordAuthenticator::renderImpl(const sdk::LoginStep& step) const {
     const std::string id = sdk::escapeHtml("authd-" + instance_id_);
     const bool email_known = !step.login_hint.empty();
-    std::string html;
-    html.reserve(1024 + step.hidden_fields_html.size());
-    html += "<form class=\"login-form\" method=\"post\" action=\"" +
-            sdk::escapeHtml(step.action_url) + "\">\n";
-    html += step.hidden_fields_html;
-    html += "\n";
-    if (!step.error.empty()) {
-        html += "<p class=\"alert\" role=\"alert\">" + sdk::escapeHtml(step.error) + "</p>\n";
-    }
-    html += "<div class=\"field\">\n";
-    html += "<label for=\"" + id + "-email\">Email</label>\n";
-    html += "<input id=\"" + id +
-            "-email\" name=\"email\" type=\"email\" autocomplete=\"username\" "
-            "autocapitalize=\"none\" spellcheck=\"false\" required";
-    if (email_known) {
-        html += " value=\"" + sdk::escapeHtml(step.login_hint) + "\"";
-    } else {
-        html += " autofocus";
-    }
-    html += ">\n</div>\n";
+    std::string html = kit::loginFormStart(step);
+    html += kit::emailField(id, "username", step.login_hint, !email_known);
     html += "<div class=\"field\">\n";
     html += "<label for=\"" + id + "-password\">Password</label>\n";
     html += "<input id=\"" + id +
@@ -310,14 +236,8 @@ sdk::Result<sdk::Page> PasswordAuthenticator::renderImpl(const sdk::LoginStep& s
         html += " autofocus";  // the email is filled in: the password is what is left to type
     }
     html += ">\n</div>\n";
-    html += "<div class=\"actions\">\n";
-    html += "<button type=\"submit\" class=\"button primary\">Sign in</button>\n";
-    html += "</div>\n</form>\n";
-
-    sdk::Page page;
-    page.title = "Sign in";
-    page.body_html = std::move(html);
-    return page;
+    html += kit::loginFormEnd("Sign in");
+    return kit::signInPage(std::move(html));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,47 +2,30 @@
 #include "pin_authenticator.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <exception>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "authd/sdk/http.hpp"
 #include "authd/sdk/storage.hpp"
+#include "authenticator_kit.hpp"
 
 namespace authd::plugins::pin {
 
 namespace {
+
+namespace kit = authd::plugins::kit;
+
+using kit::jsonObject;
+using kit::jsonString;
+using kit::normalizeEmail;
+using kit::trim;
 
 constexpr const char* kEnterBoth = "Enter your email and PIN.";
 constexpr const char* kDigitsOnly = "Enter your PIN with the digits 0 to 9 only.";
 constexpr const char* kIncorrect = "Email or PIN is incorrect.";
 // RFC 5321 bounds a path at 256 octets; anything longer cannot be an account's email.
 constexpr std::size_t kMaxEmailBytes = 320;
-
-bool isAsciiSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && isAsciiSpace(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && isAsciiSpace(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
-/// Emails are stored lower-cased (sdk/storage.hpp); surrounding blanks are typing noise.
-std::string normalizeEmail(std::string_view text) {
-    std::string out(trim(text));
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    return out;
-}
 
 bool allAsciiDigits(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -74,50 +57,6 @@ std::string pinProblem(std::string_view pin, std::int64_t digits) {
         return "the PIN must not be a run of consecutive digits (such as 1234 or 4321)";
     }
     return {};
-}
-
-std::string jsonString(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20U) {
-                char buffer[8];
-                std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
-                out += buffer;
-            } else {
-                out += c;
-            }
-        }
-    }
-    return out + "\"";
-}
-
-/// A JSON object from already-encoded values (use jsonString for strings).
-std::string jsonObject(const std::vector<std::pair<std::string, std::string>>& members) {
-    std::string out = "{";
-    for (const auto& [name, encoded] : members) {
-        if (out.size() > 1) {
-            out += ",";
-        }
-        out += jsonString(name) + ":" + encoded;
-    }
-    return out + "}";
 }
 
 std::string describeWait(sdk::Seconds seconds) {
@@ -161,15 +100,7 @@ sdk::Error withContext(const sdk::Error& error, const std::string& context) {
 
 template <typename F>
 auto guarded(const char* what, F&& body) -> decltype(body()) {
-    try {
-        return body();
-    } catch (const std::exception& e) {
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              std::string("pin authenticator: ") + what + " threw: " + e.what());
-    } catch (...) {
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              std::string("pin authenticator: ") + what + " threw");
-    }
+    return kit::guarded("pin authenticator", what, std::forward<F>(body));
 }
 
 }  // namespace
@@ -216,12 +147,11 @@ std::string PinAuthenticator::displayName() const {
 }
 
 std::string PinAuthenticator::accountKey(const std::string& normalized_email) const {
-    // Hashed so that the counter table holds no email addresses.
-    return instance_id_ + ":acct:" + host_.crypto().sha256Hex(normalized_email);
+    return kit::accountThrottleKey(instance_id_, host_.crypto(), normalized_email);
 }
 
 std::string PinAuthenticator::addressKey(const std::string& client_address) const {
-    return instance_id_ + ":addr:" + (client_address.empty() ? "unknown" : client_address);
+    return kit::addressThrottleKey(instance_id_, client_address);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,26 +164,8 @@ sdk::Result<sdk::Page> PinAuthenticator::render(const sdk::LoginStep& step) {
 sdk::Result<sdk::Page> PinAuthenticator::renderImpl(const sdk::LoginStep& step) const {
     const std::string id = sdk::escapeHtml("authd-" + instance_id_);
     const bool email_known = !step.login_hint.empty();
-    std::string html;
-    html.reserve(1280 + step.hidden_fields_html.size());
-    html += "<form class=\"login-form\" method=\"post\" action=\"" +
-            sdk::escapeHtml(step.action_url) + "\">\n";
-    html += step.hidden_fields_html;
-    html += "\n";
-    if (!step.error.empty()) {
-        html += "<p class=\"alert\" role=\"alert\">" + sdk::escapeHtml(step.error) + "</p>\n";
-    }
-    html += "<div class=\"field\">\n";
-    html += "<label for=\"" + id + "-email\">Email</label>\n";
-    html += "<input id=\"" + id +
-            "-email\" name=\"email\" type=\"email\" autocomplete=\"username\" "
-            "autocapitalize=\"none\" spellcheck=\"false\" required";
-    if (email_known) {
-        html += " value=\"" + sdk::escapeHtml(step.login_hint) + "\"";
-    } else {
-        html += " autofocus";
-    }
-    html += ">\n</div>\n";
+    std::string html = kit::loginFormStart(step);
+    html += kit::emailField(id, "username", step.login_hint, !email_known);
     html += "<div class=\"field\">\n";
     html += "<label for=\"" + id + "-pin\">PIN</label>\n";
     // type=password masks the PIN; inputmode brings up the number pad. The pattern accepts
@@ -271,14 +183,8 @@ sdk::Result<sdk::Page> PinAuthenticator::renderImpl(const sdk::LoginStep& step) 
     html += "<p class=\"muted\" id=\"" + id + "-pin-hint\">Your " + std::to_string(config_.digits) +
             "-digit PIN.</p>\n";
     html += "</div>\n";
-    html += "<div class=\"actions\">\n";
-    html += "<button type=\"submit\" class=\"button primary\">Sign in</button>\n";
-    html += "</div>\n</form>\n";
-
-    sdk::Page page;
-    page.title = "Sign in";
-    page.body_html = std::move(html);
-    return page;
+    html += kit::loginFormEnd("Sign in");
+    return kit::signInPage(std::move(html));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The smtp mailer, loaded from the real authd_smtp.so, against a local SMTP sink (aiosmtpd,
-// started per case on a free loopback port) and against small misbehaving servers written
-// here: delivered headers and parts, quoted-printable decoding, AUTH LOGIN / PLAIN /
+// started per case on a free loopback port) and against a scripted server that refuses or
+// stays silent: delivered headers and parts, quoted-printable decoding, AUTH LOGIN / PLAIN /
 // CRAM-MD5, STARTTLS and implicit TLS with certificate checks, retries, timeouts and
 // header injection.
 #define BOOST_TEST_MODULE smtp_plugin
@@ -270,21 +270,23 @@ class Sink {
     int out_fd_ = -1;
 };
 
-// A server that accepts connections and answers each with `greeting` (nothing when empty)
-// before closing it after `hold`; counts connections.
-class StubServer {
+// A scripted SMTP server for the failure cases the sink cannot play: it accepts every
+// connection, sends `greeting` (a refusal such as "421 ...", or nothing at all to stay
+// silent), keeps the connection open for `hold` and then closes it. It counts connections, so
+// a test can tell how many attempts the mailer made.
+class ScriptedSmtpServer {
   public:
-    StubServer(std::string greeting, std::chrono::milliseconds hold)
+    ScriptedSmtpServer(std::string greeting, std::chrono::milliseconds hold)
         : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)), greeting_(std::move(greeting)),
           hold_(hold) {
         thread_ = std::thread([this] { serve(); });
     }
-    ~StubServer() {
+    ~ScriptedSmtpServer() {
         stop_ = true;
         thread_.join();
     }
-    StubServer(const StubServer&) = delete;
-    StubServer& operator=(const StubServer&) = delete;
+    ScriptedSmtpServer(const ScriptedSmtpServer&) = delete;
+    ScriptedSmtpServer& operator=(const ScriptedSmtpServer&) = delete;
 
     std::uint16_t port() const { return socket_.address().port(); }
     int connections() const { return connections_.load(); }
@@ -903,7 +905,7 @@ BOOST_AUTO_TEST_CASE(connection_refused_is_unavailable_after_the_retries) {
 }
 
 BOOST_AUTO_TEST_CASE(temporary_refusals_are_retried_the_configured_number_of_times) {
-    StubServer busy("421 4.3.2 service not available\r\n", std::chrono::milliseconds(0));
+    ScriptedSmtpServer busy("421 4.3.2 service not available\r\n", std::chrono::milliseconds(0));
     Fixture f;
     f.config.set("retries", "3");
     auto mailer = f.port(busy.port()).make();
@@ -928,7 +930,7 @@ BOOST_AUTO_TEST_CASE(a_temporary_failure_then_success_delivers_once) {
 }
 
 BOOST_AUTO_TEST_CASE(a_silent_server_times_out_instead_of_hanging) {
-    StubServer silent("", std::chrono::milliseconds(10'000));
+    ScriptedSmtpServer silent("", std::chrono::milliseconds(10'000));
     Fixture f;
     f.config.set("timeout", "1s");
     f.config.set("retries", "0");
