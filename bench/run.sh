@@ -144,30 +144,8 @@ authd_build() {
 # authd_config FILE DATA_DIR T_COST M_COST_KIB: config/authd.dev.yaml with this run's port,
 # paths and Argon2id cost (and --authd-server-threads / --authd-id-token-alg when given)
 authd_config() {
-  python3 - "$ROOT/config/authd.dev.yaml" "$1" "$PORT_AUTHD" "$AUTHD_BUILD/plugins" "$2" "$3" "$4" \
-    "$AUTHD_SERVER_THREADS" "$AUTHD_ID_ALG" <<'PY'
-import sys, yaml
-src, dst, port, plugins, work, t, m, threads, alg = sys.argv[1:10]
-c = yaml.safe_load(open(src))
-c["server"]["listen"] = f"127.0.0.1:{port}"
-c["server"]["issuer"] = f"http://127.0.0.1:{port}"
-if threads:
-    c["server"]["threads"] = int(threads)
-c["plugins"]["paths"] = [plugins]
-c["data_dir"] = f"{work}/var"
-c["storage"]["config"]["path"] = f"{work}/var/authd.db"
-c["mail"]["config"]["dir"] = f"{work}/var/outbox"
-c["secrets"]["master_key_file"] = f"{work}/var/master.key"
-c["secrets"]["dev_master_key"] = False
-# Only the password sign-in is measured: with one method the login page is its form.
-c["authenticators"] = [a for a in c.get("authenticators") or [] if a.get("plugin") == "password"] or \
-    [{"id": "password", "plugin": "password", "config": {"min_length": 10}}]
-c["password_hashing"]["t_cost"] = int(t)
-c["password_hashing"]["m_cost_kib"] = int(m)
-if alg:
-    c["tokens"]["default_id_token_alg"] = alg
-yaml.safe_dump(c, open(dst, "w"), sort_keys=False)
-PY
+  python3 "$HERE/authd_config.py" "$ROOT/config/authd.dev.yaml" "$1" "$PORT_AUTHD" "$AUTHD_BUILD/plugins" "$2" "$3" "$4" \
+    "$AUTHD_SERVER_THREADS" "$AUTHD_ID_ALG"
 }
 
 AUTHD_CHEAP_T=1 AUTHD_CHEAP_M=8   # the cheapest cost the config accepts (m_cost_kib >= 8)

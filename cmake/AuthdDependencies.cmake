@@ -19,6 +19,33 @@ add_library(argon2::argon2 UNKNOWN IMPORTED)
 set_target_properties(argon2::argon2 PROPERTIES IMPORTED_LOCATION "${ARGON2_LIBRARY}"
   INTERFACE_INCLUDE_DIRECTORIES "${ARGON2_INCLUDE_DIR}")
 
+# The host links yaml-cpp and libargon2 from their static archives when the system has them
+# (Debian does): only the host uses either, so nothing is duplicated, and every shared object
+# fewer is one the dynamic loader need not map and relocate at each start
+# (docs/decisions/0006-static-and-lazy-libraries.md). authd::yaml and authd::argon2 are what the
+# host links; they fall back to the shared libraries elsewhere or with AUTHD_STATIC_DEPS=OFF.
+option(AUTHD_STATIC_DEPS "Link yaml-cpp and libargon2 into the host statically when possible" ON)
+find_library(YAML_CPP_STATIC_LIBRARY NAMES libyaml-cpp.a)
+find_library(ARGON2_STATIC_LIBRARY NAMES libargon2.a)
+add_library(authd::yaml INTERFACE IMPORTED)
+add_library(authd::argon2 INTERFACE IMPORTED)
+if(AUTHD_STATIC_DEPS AND YAML_CPP_STATIC_LIBRARY)
+  get_target_property(yaml_includes yaml-cpp INTERFACE_INCLUDE_DIRECTORIES)
+  set_target_properties(authd::yaml PROPERTIES INTERFACE_LINK_LIBRARIES "${YAML_CPP_STATIC_LIBRARY}")
+  if(yaml_includes)
+    set_target_properties(authd::yaml PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${yaml_includes}")
+  endif()
+else()
+  set_target_properties(authd::yaml PROPERTIES INTERFACE_LINK_LIBRARIES yaml-cpp::yaml-cpp)
+endif()
+if(AUTHD_STATIC_DEPS AND ARGON2_STATIC_LIBRARY)
+  set_target_properties(authd::argon2 PROPERTIES
+    INTERFACE_LINK_LIBRARIES "${ARGON2_STATIC_LIBRARY};Threads::Threads"
+    INTERFACE_INCLUDE_DIRECTORIES "${ARGON2_INCLUDE_DIR}")
+else()
+  set_target_properties(authd::argon2 PROPERTIES INTERFACE_LINK_LIBRARIES argon2::argon2)
+endif()
+
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)
 find_library(SOCI_CORE_LIB soci_core REQUIRED)
 find_library(SOCI_SQLITE3_LIB soci_sqlite3 REQUIRED)

@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: Apache-2.0
+# cmake -DAUTHD=<authd binary> -DFORBIDDEN="<regex>|<regex>..." -P start_libraries.cmake
+# Fails when the binary, or anything it needs at start-up (ldd: the whole closure), is a shared
+# library that authd must not load at every start (docs/decisions/0006-static-and-lazy-libraries.md):
+# Poco NetSSL and what it brings (opened on the first TLS call instead), and yaml-cpp/libargon2
+# when they are linked statically.
+if(NOT AUTHD OR NOT EXISTS "${AUTHD}")
+  message(FATAL_ERROR "start_libraries: no binary at '${AUTHD}'")
+endif()
+execute_process(COMMAND ldd "${AUTHD}" OUTPUT_VARIABLE needed ERROR_VARIABLE error
+  RESULT_VARIABLE status)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "start_libraries: ldd ${AUTHD} failed (${status}): ${error}")
+endif()
+set(failed "")
+if(FORBIDDEN)
+  string(REGEX MATCHALL "[^\n\t ]*(${FORBIDDEN})[^\n\t ]*" failed "${needed}")
+endif()
+string(REGEX MATCHALL "\n" lines "${needed}")
+list(LENGTH lines count)
+if(failed)
+  message(FATAL_ERROR "authd loads at every start what it should not: ${failed}\n"
+    "A NetSSL function without a wrapper in framework/src/crypto/tls_library.cpp brings Poco "
+    "NetSSL (and PocoCrypto, PocoUtil, PocoXML, expat, libssl) back; add its wrapper there.\n"
+    "ldd ${AUTHD}:\n${needed}")
+endif()
+message(STATUS "authd needs ${count} shared objects at start-up, none of: ${FORBIDDEN}")
