@@ -9,6 +9,7 @@
 #include "app/host_context.hpp"
 #include "app/server.hpp"
 #include "config/authd_config.hpp"
+#include "crypto/warm_up.hpp"
 #include "obs/json_logger.hpp"
 #include "dash/dash.hpp"
 #include "oauth/provider.hpp"
@@ -91,6 +92,9 @@ int serve(const std::vector<std::string>& args) {
     }
     // Before any thread exists, so that every thread inherits the mask and run() can sigwait.
     authd::app::blockTerminationSignals();
+    // OpenSSL's one-time set-up runs beside reading the config, opening the store and loading
+    // the plugins instead of inside them; joined before serve() returns.
+    const authd::crypto::OpenSslWarmUp openssl_warm_up;
     auto config = loadConfig(options.config);
     if (!config) {
         return kExitFailure;
