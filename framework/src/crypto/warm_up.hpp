@@ -9,7 +9,8 @@ namespace authd::crypto {
 /// generator (the first RAND_bytes instantiates and seeds the DRBG chain), the algorithm tables
 /// the start-up fetches (AES-256-GCM for secrets at rest, SHA-256, HMAC) and the key decoders
 /// (the first PEM key decoded builds them). The first use on the main thread then finds them
-/// made: about 2.5 ms less before the first answer when a core is free (bench/RESULTS.md).
+/// made: 9.7 M of the main thread's 51.5 M instructions before the first answer move to the
+/// second thread, a gain in time only when a core is free (bench/RESULTS.md).
 /// Nothing is configured differently; OpenSSL builds the same state, only sooner.
 /// Ownership: the destructor joins the thread, so that no OpenSSL call is in flight when the
 /// process exits (OpenSSL's atexit clean-up). Create it after the signal mask is set.
