@@ -33,12 +33,22 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
-#include "crypto/encoding.hpp"
 #include "support/authd_process.hpp"
+#include "support/web_client.hpp"
 
 using authd::test::AuthdProcess;
+using authd::test::contains;
+using authd::test::formAction;
+using authd::test::formBody;
+using authd::test::freePort;
+using authd::test::hiddenValue;
 using authd::test::HttpResult;
+using authd::test::jwtClaims;
+using authd::test::Params;
+using authd::test::parseObject;
+using authd::test::queryOf;
 using authd::test::TempDir;
+using authd::test::toJson;
 
 namespace {
 
@@ -47,15 +57,6 @@ const std::string kRedirect = "http://127.0.0.1:3000/api/auth/callback";
 const std::string kPin = "402917";
 constexpr std::int64_t kRefreshTtl = 3 * 86400;
 constexpr std::int64_t kPinRefreshTtl = 20 * 86400;
-
-using Params = std::vector<std::pair<std::string, std::string>>;
-
-std::uint16_t freePort() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    const auto port = socket.address().port();
-    socket.close();
-    return port;
-}
 
 std::string configYaml(const std::filesystem::path& dir, std::uint16_t port) {
     const std::string d = dir.string();
@@ -81,47 +82,6 @@ std::string configYaml(const std::filesystem::path& dir, std::uint16_t port) {
     y += "  admin_token_env: AUTHD_ADMIN_TOKEN\n";
     y += "  dev_master_key: true\n";
     return y;
-}
-
-std::string toJson(const Poco::JSON::Object& object) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(object, out);
-    return out.str();
-}
-
-Poco::JSON::Object::Ptr parseObject(const std::string& text) {
-    try {
-        Poco::JSON::Parser parser;
-        return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        throw std::runtime_error("not a JSON object (" + e.displayText() + "): " + text);
-    }
-}
-
-std::string encode(const std::string& text) {
-    std::string out;
-    Poco::URI::encode(text, "!#$&'()*+,/:;=?@[]%\" <>", out);
-    return out;
-}
-
-std::string formBody(const Params& params) {
-    std::string body;
-    for (const auto& [name, value] : params) {
-        body += (body.empty() ? "" : "&") + encode(name) + "=" + encode(value);
-    }
-    return body;
-}
-
-std::map<std::string, std::string> queryOf(const std::string& url) {
-    std::map<std::string, std::string> out;
-    for (const auto& [name, value] : Poco::URI(url).getQueryParameters()) {
-        out.emplace(name, value);
-    }
-    return out;
-}
-
-bool contains(const std::string& text, const std::string& needle) {
-    return text.find(needle) != std::string::npos;
 }
 
 struct Project {
@@ -199,68 +159,11 @@ Server& server() {
     return instance;
 }
 
-// A browser: a cookie jar over the harness's HTTP client. Redirects are not followed.
-class Browser {
+// A browser on the server (a cookie jar; redirects are not followed).
+class Browser : public authd::test::Browser {
 public:
-    HttpResult get(const std::string& target) { return send("GET", target, {}, {}); }
-    HttpResult postForm(const std::string& target, const Params& params) {
-        return send("POST", target, formBody(params), "application/x-www-form-urlencoded");
-    }
-    HttpResult follow(const HttpResult& redirect) {
-        BOOST_TEST_REQUIRE(isRedirect(redirect.status),
-                           "expected a redirect, got " << redirect.status << ": " << redirect.body);
-        return get(redirect.header("Location"));
-    }
-    static bool isRedirect(int status) { return status == 302 || status == 303; }
-
-private:
-    HttpResult send(const std::string& method, std::string target, const std::string& body,
-                    const std::string& content_type) {
-        const std::string issuer = server().issuer();
-        if (target.rfind(issuer, 0) == 0) {
-            target = target.substr(issuer.size());
-        }
-        BOOST_TEST_REQUIRE(target.rfind('/', 0) == 0, "not a provider URL: " << target);
-        std::vector<std::pair<std::string, std::string>> headers;
-        std::string cookies;
-        for (const auto& [name, value] : jar_) {
-            cookies += (cookies.empty() ? "" : "; ") + name + "=" + value;
-        }
-        if (!cookies.empty()) {
-            headers.emplace_back("Cookie", cookies);
-        }
-        HttpResult result = server().process().request(method, target, body, headers, content_type);
-        for (const auto& [name, value] : result.headers) {
-            if (Poco::icompare(name, "Set-Cookie") == 0) {
-                const std::string pair = value.substr(0, value.find(';'));
-                const auto eq = pair.find('=');
-                const std::string cookie = pair.substr(0, eq);
-                const std::string content =
-                    eq == std::string::npos ? std::string() : pair.substr(eq + 1);
-                if (value.find("Max-Age=0") != std::string::npos || content.empty()) {
-                    jar_.erase(cookie);
-                } else {
-                    jar_[cookie] = content;
-                }
-            }
-        }
-        return result;
-    }
-
-    std::map<std::string, std::string> jar_;
+    Browser() : authd::test::Browser(server().issuer()) {}
 };
-
-std::string hiddenValue(const std::string& html, const std::string& name) {
-    const std::regex pattern("<input type=\"hidden\" name=\"" + name + "\" value=\"([^\"]*)\"");
-    std::smatch match;
-    return std::regex_search(html, match, pattern) ? match[1].str() : std::string();
-}
-
-std::string formAction(const std::string& html) {
-    const std::regex pattern("<form[^>]*action=\"([^\"]*)\"");
-    std::smatch match;
-    return std::regex_search(html, match, pattern) ? match[1].str() : std::string();
-}
 
 /// Starts an authorization and opens the form of `method`; returns the form page.
 HttpResult openMethod(Browser& browser, const Project& project, const std::string& method) {
@@ -304,15 +207,6 @@ Poco::JSON::Object::Ptr exchangeCode(const Project& project, const std::string& 
                                   {"client_secret", project.client_secret}}));
     BOOST_TEST_REQUIRE(r.status == 200, r.body);
     return parseObject(r.body);
-}
-
-Poco::JSON::Object::Ptr jwtClaims(const std::string& jwt) {
-    const auto first = jwt.find('.');
-    const auto second = jwt.find('.', first + 1);
-    BOOST_TEST_REQUIRE((first != std::string::npos && second != std::string::npos), jwt);
-    auto payload = authd::crypto::base64UrlDecode(jwt.substr(first + 1, second - first - 1));
-    BOOST_TEST_REQUIRE(payload.has_value());
-    return parseObject(*payload);
 }
 
 std::vector<std::string> amrOf(const Poco::JSON::Object::Ptr& claims) {

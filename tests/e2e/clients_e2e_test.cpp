@@ -34,14 +34,18 @@
 #include <Poco/Process.h>
 
 #include "support/authd_process.hpp"
+#include "support/web_client.hpp"
 
 #ifndef AUTHD_SOURCE_DIR
 #error "AUTHD_SOURCE_DIR must name the source tree"
 #endif
 
 using authd::test::AuthdProcess;
+using authd::test::freePort;
 using authd::test::HttpResult;
+using authd::test::parseObject;
 using authd::test::TempDir;
+using authd::test::toJson;
 
 namespace {
 
@@ -49,15 +53,6 @@ const std::string kSourceDir = AUTHD_SOURCE_DIR;
 const std::string kClientsDir = kSourceDir + "/tests/e2e/clients";
 const std::string kAdminToken = "e2e-admin-token-0123456789abcdef0123456789abcdef";
 const std::string kPassword = "correct horse battery staple";
-
-// A port nobody listens on right now (bound then released). Good enough on a test machine;
-// the caller retries once when another process takes it in between.
-std::uint16_t freePort() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    const auto port = socket.address().port();
-    socket.close();
-    return port;
-}
 
 std::string configYaml(const std::filesystem::path& dir, std::uint16_t port,
                        const std::string& tokens_extra) {
@@ -81,21 +76,6 @@ std::string configYaml(const std::filesystem::path& dir, std::uint16_t port,
     y += "  dev_master_key: true\n";
     y += "logging:\n  level: info\n";
     return y;
-}
-
-std::string toJson(const Poco::JSON::Object& object) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(object, out);
-    return out.str();
-}
-
-Poco::JSON::Object::Ptr parseObject(const std::string& text) {
-    try {
-        Poco::JSON::Parser parser;
-        return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        throw std::runtime_error("not a JSON object (" + e.displayText() + "): " + text);
-    }
 }
 
 Poco::JSON::Array uriList(const std::vector<std::string>& uris) {

@@ -16,33 +16,33 @@
 #include <stdexcept>
 #include <string>
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
 #include <boost/test/unit_test.hpp>
 
-#include "federation/e2e_web.hpp"
 #include "support/authd_process.hpp"
+#include "support/child_process.hpp"
+#include "support/web_client.hpp"
 
 using authd::test::AuthdProcess;
 using authd::test::HttpResult;
 using authd::test::TempDir;
-using authd::test::e2e::Browser;
-using authd::test::e2e::ChildProcess;
-using authd::test::e2e::contains;
-using authd::test::e2e::formAction;
-using authd::test::e2e::formBody;
-using authd::test::e2e::freePort;
-using authd::test::e2e::hiddenValue;
-using authd::test::e2e::httpRequest;
-using authd::test::e2e::Params;
-using authd::test::e2e::queryOf;
-using authd::test::e2e::resolveUrl;
-using authd::test::e2e::unescapeHtml;
+using authd::test::Browser;
+using authd::test::ChildProcess;
+using authd::test::contains;
+using authd::test::formAction;
+using authd::test::formBody;
+using authd::test::freePort;
+using authd::test::hiddenValue;
+using authd::test::httpRequest;
+using authd::test::jwtClaims;
+using authd::test::Params;
+using authd::test::parseObject;
+using authd::test::queryOf;
+using authd::test::resolveUrl;
+using authd::test::toJson;
+using authd::test::unescapeHtml;
 
 namespace {
 
@@ -52,31 +52,6 @@ const std::string kAppRedirect = "http://127.0.0.1:3000/cb";
 const std::string kOpSecret = "node-op-client-secret-0123456789abcdef0123456789";
 const std::string kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";  // RFC 7636 B
 const std::string kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-
-std::string toJson(const Poco::JSON::Object& object) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(object, out);
-    return out.str();
-}
-
-Poco::JSON::Object::Ptr parseObject(const std::string& text) {
-    try {
-        Poco::JSON::Parser parser;
-        return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        throw std::runtime_error("not a JSON object (" + e.displayText() + "): " + text);
-    }
-}
-
-Poco::JSON::Object::Ptr jwtClaims(const std::string& jwt) {
-    const auto first = jwt.find('.');
-    const auto second = jwt.find('.', first + 1);
-    std::istringstream in(jwt.substr(first + 1, second - first - 1));
-    Poco::Base64Decoder decoder(in, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
-    std::ostringstream out;
-    out << decoder.rdbuf();
-    return parseObject(out.str());
-}
 
 std::string authdYaml(const std::filesystem::path& dir, const std::string& host, std::uint16_t port,
                       const std::string& authenticators) {

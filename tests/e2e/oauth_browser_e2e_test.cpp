@@ -40,11 +40,23 @@
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "support/authd_process.hpp"
+#include "support/web_client.hpp"
 #include "tokens/jws.hpp"
 
 using authd::test::AuthdProcess;
+using authd::test::contains;
+using authd::test::formAction;
+using authd::test::formBody;
+using authd::test::freePort;
+using authd::test::hiddenValue;
 using authd::test::HttpResult;
+using authd::test::jwtClaims;
+using authd::test::Params;
+using authd::test::parseObject;
+using authd::test::queryOf;
 using authd::test::TempDir;
+using authd::test::toJson;
+using authd::test::urlEncode;
 
 namespace {
 
@@ -55,15 +67,6 @@ const std::string kLogoutRedirect = "http://127.0.0.1:3000/signed-out";
 // RFC 7636 appendix B.
 const std::string kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const std::string kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-
-using Params = std::vector<std::pair<std::string, std::string>>;
-
-std::uint16_t freePort() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    const auto port = socket.address().port();
-    socket.close();
-    return port;
-}
 
 const std::string kOneMethod =
     "authenticators:\n  - id: password\n    plugin: password\n    config:\n      min_length: 10\n";
@@ -91,43 +94,6 @@ std::string configYaml(const std::filesystem::path& dir, std::uint16_t port,
     y += "  admin_token_env: AUTHD_ADMIN_TOKEN\n";
     y += "  dev_master_key: true\n";
     return y;
-}
-
-std::string toJson(const Poco::JSON::Object& object) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(object, out);
-    return out.str();
-}
-
-Poco::JSON::Object::Ptr parseObject(const std::string& text) {
-    try {
-        Poco::JSON::Parser parser;
-        return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        throw std::runtime_error("not a JSON object (" + e.displayText() + "): " + text);
-    }
-}
-
-std::string encode(const std::string& text) {
-    std::string out;
-    Poco::URI::encode(text, "!#$&'()*+,/:;=?@[]%\" <>", out);
-    return out;
-}
-
-std::string formBody(const Params& params) {
-    std::string body;
-    for (const auto& [name, value] : params) {
-        body += (body.empty() ? "" : "&") + encode(name) + "=" + encode(value);
-    }
-    return body;
-}
-
-std::map<std::string, std::string> queryOf(const std::string& url) {
-    std::map<std::string, std::string> out;
-    for (const auto& [name, value] : Poco::URI(url).getQueryParameters()) {
-        out.emplace(name, value);
-    }
-    return out;
 }
 
 struct Project {
@@ -226,85 +192,11 @@ Server& twoMethodServer() {
     return instance;
 }
 
-// A browser: a cookie jar over the harness's HTTP client. Redirects are not followed.
-class Browser {
+// A browser on one of these servers (a cookie jar; redirects are not followed).
+class Browser : public authd::test::Browser {
   public:
-    explicit Browser(Server& target = server()) : server_(&target) {}
-    HttpResult get(const std::string& target) { return send("GET", target, {}, {}); }
-    HttpResult postForm(const std::string& target, const Params& params) {
-        return send("POST", target, formBody(params), "application/x-www-form-urlencoded");
-    }
-    // GET of a Location on the provider (absolute or path).
-    HttpResult follow(const HttpResult& redirect) {
-        BOOST_TEST_REQUIRE(isRedirect(redirect.status),
-                           "expected a redirect, got " << redirect.status << ": " << redirect.body);
-        return get(redirect.header("Location"));
-    }
-    std::string cookie(const std::string& name) const {
-        const auto found = jar_.find(name);
-        return found == jar_.end() ? std::string() : found->second;
-    }
-    void setCookie(const std::string& name, const std::string& value) { jar_[name] = value; }
-
-    static bool isRedirect(int status) { return status == 302 || status == 303; }
-
-  private:
-    HttpResult send(const std::string& method, std::string target, const std::string& body,
-                    const std::string& content_type) {
-        const std::string issuer = server_->issuer();
-        if (target.rfind(issuer, 0) == 0) {
-            target = target.substr(issuer.size());
-        }
-        BOOST_TEST_REQUIRE(target.rfind('/', 0) == 0, "not a provider URL: " << target);
-        std::vector<std::pair<std::string, std::string>> headers;
-        std::string cookies;
-        for (const auto& [name, value] : jar_) {
-            cookies += (cookies.empty() ? "" : "; ") + name + "=" + value;
-        }
-        if (!cookies.empty()) {
-            headers.emplace_back("Cookie", cookies);
-        }
-        HttpResult result = server_->process().request(method, target, body, headers, content_type);
-        for (const auto& [name, value] : result.headers) {
-            if (Poco::icompare(name, "Set-Cookie") == 0) {
-                remember(value);
-            }
-        }
-        return result;
-    }
-
-    void remember(const std::string& header) {
-        const std::string pair = header.substr(0, header.find(';'));
-        const auto eq = pair.find('=');
-        const std::string name = pair.substr(0, eq);
-        const std::string value = eq == std::string::npos ? std::string() : pair.substr(eq + 1);
-        if (header.find("Max-Age=0") != std::string::npos || value.empty()) {
-            jar_.erase(name);
-        } else {
-            jar_[name] = value;
-        }
-    }
-
-    Server* server_;
-    std::map<std::string, std::string> jar_;
+    explicit Browser(Server& target = server()) : authd::test::Browser(target.issuer()) {}
 };
-
-// The value of the hidden input `name` in `html`, or "".
-std::string hiddenValue(const std::string& html, const std::string& name) {
-    const std::regex pattern("<input type=\"hidden\" name=\"" + name + "\" value=\"([^\"]*)\"");
-    std::smatch match;
-    return std::regex_search(html, match, pattern) ? match[1].str() : std::string();
-}
-
-std::string formAction(const std::string& html) {
-    const std::regex pattern("<form[^>]*action=\"([^\"]*)\"");
-    std::smatch match;
-    return std::regex_search(html, match, pattern) ? match[1].str() : std::string();
-}
-
-bool contains(const std::string& text, const std::string& needle) {
-    return text.find(needle) != std::string::npos;
-}
 
 std::string authorizeTarget(const Project& project, const Params& extra,
                             const std::string& path = "/oauth/authorize") {
@@ -379,14 +271,6 @@ Poco::JSON::Object::Ptr exchangeCode(const Project& project, const std::string& 
     const HttpResult r = server().process().post("/oauth/token", formBody(params));
     BOOST_TEST_REQUIRE(r.status == 200, r.body);
     return parseObject(r.body);
-}
-
-Poco::JSON::Object::Ptr jwtClaims(const std::string& jwt) {
-    const auto first = jwt.find('.');
-    const auto second = jwt.find('.', first + 1);
-    auto payload = authd::crypto::base64UrlDecode(jwt.substr(first + 1, second - first - 1));
-    BOOST_TEST_REQUIRE(payload.has_value());
-    return parseObject(*payload);
 }
 
 // A relying party's back-channel logout endpoint: records every POST body.
@@ -801,17 +685,18 @@ BOOST_AUTO_TEST_CASE(bad_client_or_redirect_uri_shows_a_page_and_never_redirects
     const Project project = server().createProject("Errors page");
     Browser browser;
     const std::vector<std::string> targets = {
-        "/oauth/authorize?response_type=code&redirect_uri=" + encode(kRedirect) + "&state=s",
+        "/oauth/authorize?response_type=code&redirect_uri=" + urlEncode(kRedirect) + "&state=s",
         "/oauth/authorize?client_id=proj_does_not_exist&response_type=code&redirect_uri=" +
-            encode(kRedirect) + "&state=s",
+            urlEncode(kRedirect) + "&state=s",
         "/oauth/authorize?client_id=" + project.client_id + "&response_type=code&state=s",
         "/oauth/authorize?client_id=" + project.client_id +
-            "&response_type=code&state=s&redirect_uri=" + encode("https://evil.example/cb"),
+            "&response_type=code&state=s&redirect_uri=" + urlEncode("https://evil.example/cb"),
         "/oauth/authorize?client_id=" + project.client_id +
-            "&response_type=code&state=s&redirect_uri=" + encode(kRedirect + "/"),
+            "&response_type=code&state=s&redirect_uri=" + urlEncode(kRedirect + "/"),
         // A bad redirect_uri wins over every other error.
         "/oauth/authorize?client_id=" + project.client_id +
-            "&response_type=token&request_uri=x&redirect_uri=" + encode("http://127.0.0.1:3001/cb"),
+            "&response_type=token&request_uri=x&redirect_uri=" +
+            urlEncode("http://127.0.0.1:3001/cb"),
     };
     for (const std::string& target : targets) {
         BOOST_TEST_CONTEXT(target) {
@@ -978,9 +863,10 @@ BOOST_AUTO_TEST_CASE(unregistered_post_logout_redirect_uri_shows_a_page) {
     Browser browser;
     for (const std::string& target :
          {"/oauth/logout?client_id=" + project.client_id +
-              "&post_logout_redirect_uri=" + encode("https://evil.example/bye"),
-          "/oauth/logout?post_logout_redirect_uri=" + encode(kLogoutRedirect),
-          "/oauth/logout?client_id=proj_nope&post_logout_redirect_uri=" + encode(kLogoutRedirect),
+              "&post_logout_redirect_uri=" + urlEncode("https://evil.example/bye"),
+          "/oauth/logout?post_logout_redirect_uri=" + urlEncode(kLogoutRedirect),
+          "/oauth/logout?client_id=proj_nope&post_logout_redirect_uri=" +
+              urlEncode(kLogoutRedirect),
           std::string("/oauth/logout?id_token_hint=garbage")}) {
         BOOST_TEST_CONTEXT(target) {
             const HttpResult r = browser.get(target);
@@ -1003,8 +889,8 @@ BOOST_AUTO_TEST_CASE(logout_with_id_token_hint_ends_the_session_and_redirects) {
     const std::string id_token = tokens->optValue<std::string>("id_token", "");
 
     const HttpResult out =
-        browser.get("/oauth/logout?id_token_hint=" + encode(id_token) +
-                    "&post_logout_redirect_uri=" + encode(kLogoutRedirect) + "&state=bye");
+        browser.get("/oauth/logout?id_token_hint=" + urlEncode(id_token) +
+                    "&post_logout_redirect_uri=" + urlEncode(kLogoutRedirect) + "&state=bye");
     BOOST_TEST(out.status == 302);
     BOOST_TEST(out.header("Location") == kLogoutRedirect + "?state=bye");
     BOOST_TEST(browser.cookie("authd_session").empty());
@@ -1034,7 +920,7 @@ BOOST_AUTO_TEST_CASE(logout_without_hint_asks_first) {
 
     const HttpResult page =
         browser.get("/api/oauth/logout?client_id=" + project.client_id +
-                    "&post_logout_redirect_uri=" + encode(kLogoutRedirect) + "&state=s");
+                    "&post_logout_redirect_uri=" + urlEncode(kLogoutRedirect) + "&state=s");
     BOOST_TEST_REQUIRE(page.status == 200);
     expectPageHeaders(page);
     BOOST_TEST(contains(page.header("Content-Security-Policy"),
@@ -1084,7 +970,7 @@ BOOST_AUTO_TEST_CASE(backchannel_logout_is_delivered_to_clients_of_the_session) 
     const std::string sid = jwtClaims(id_token)->optValue<std::string>("sid", "");
     BOOST_TEST_REQUIRE(!sid.empty());
 
-    const HttpResult out = browser.get("/oauth/logout?id_token_hint=" + encode(id_token));
+    const HttpResult out = browser.get("/oauth/logout?id_token_hint=" + urlEncode(id_token));
     BOOST_TEST(out.status == 200);
     BOOST_TEST(contains(out.body, "signed out"));
 

@@ -12,15 +12,14 @@
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Pipe.h>
 #include <Poco/Process.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "support/web_client.hpp"
 
 #ifndef AUTHD_BINARY
 #error "AUTHD_BINARY must name the authd executable"
@@ -364,30 +363,8 @@ HttpResult AuthdProcess::request(const std::string& method, const std::string& t
                                  const std::string& body,
                                  const std::vector<std::pair<std::string, std::string>>& headers,
                                  const std::string& content_type) {
-    Poco::Net::HTTPClientSession session("127.0.0.1", port_);
-    session.setTimeout(Poco::Timespan(15, 0));
-    Poco::Net::HTTPRequest out(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
-    for (const auto& [name, value] : headers) {
-        out.add(name, value);
-    }
-    if (!content_type.empty()) {
-        out.setContentType(content_type);
-    }
-    if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-        out.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    }
-    session.sendRequest(out) << body;
-    Poco::Net::HTTPResponse in;
-    std::istream& stream = session.receiveResponse(in);
-    HttpResult result;
-    result.status = static_cast<int>(in.getStatus());
-    for (const auto& [name, value] : in) {
-        result.headers.emplace_back(name, value);
-    }
-    std::ostringstream text;
-    text << stream.rdbuf();
-    result.body = text.str();
-    return result;
+    return sendHttp("127.0.0.1", port_, method, target, body, content_type, headers,
+                    std::chrono::seconds(15));
 }
 
 HttpResult AuthdProcess::get(const std::string& target,
