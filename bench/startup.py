@@ -6,7 +6,8 @@
 
 Each run spawns CMD in its own session (process group), polls URL with a raw HTTP/1.1 GET over
 a new socket every millisecond until the answer is 200 (ready_ms = spawn -> first 200, timed
-in this process, so the poller's own start is not counted), waits --idle seconds, reads VmRSS
+in this process, so the poller's own start is not counted; main_cpu_ms = the main thread's CPU
+time at that moment), waits --idle seconds, reads VmRSS
 and VmHWM of the process and the summed VmRSS of its children, then sends SIGTERM to the
 group and waits until nothing answers on URL any more. Prints one JSON line per run.
 """
@@ -30,6 +31,16 @@ def status_kib(pid, field):
     except OSError:
         pass
     return 0
+
+
+def main_thread_cpu_ms(pid):
+    """CPU time the main thread has run so far (ms, from schedstat), or None. Unlike ready_ms it
+    barely depends on what else the machine runs: the start-up's critical path when a core is free."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+            return round(int(f.read().split()[0]) / 1e6, 2)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def children(pid):
@@ -84,10 +95,12 @@ def main():
                     sys.exit(f"startup.py: no 200 from {a.url} within {a.timeout} s")
                 time.sleep(0.001)
             ready_ms = (time.perf_counter() - t0) * 1000
+            main_cpu_ms = main_thread_cpu_ms(proc.pid)
             time.sleep(a.idle)
             kids = children(proc.pid)
             out = {
                 "metric": "startup", "run": run, "ready_ms": round(ready_ms, 1),
+                "main_cpu_ms": main_cpu_ms,
                 "idle_rss_kib": status_kib(proc.pid, "VmRSS"),
                 "idle_hwm_kib": status_kib(proc.pid, "VmHWM"),
                 "threads": status_kib(proc.pid, "Threads"),
