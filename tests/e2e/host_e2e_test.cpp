@@ -6,8 +6,10 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -191,6 +193,82 @@ BOOST_AUTO_TEST_CASE(truncated_body_gets_400_without_hanging) {
     connection.shutdownSend();
     const auto response = parseRawResponse(connection.readAll());
     BOOST_TEST(response.status == 400);
+}
+
+// How many responses with this status line a raw byte stream holds.
+std::size_t countResponses(const std::string& raw, const std::string& status_line) {
+    std::size_t count = 0;
+    for (auto at = raw.find(status_line); at != std::string::npos;
+         at = raw.find(status_line, at + 1)) {
+        ++count;
+    }
+    return count;
+}
+
+BOOST_AUTO_TEST_CASE(keep_alive_and_pipelined_requests_share_one_connection) {
+    AuthdProcess::Options options;
+    options.server_extra = "  keep_alive_timeout: 1s";
+    AuthdProcess authd(options);
+    RawConnection connection(authd.port());
+    // Three requests in one write, the second with a chunked body; the connection stays open
+    // after them (no Connection: close) until the idle timeout.
+    connection.send("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Request-Id: pipe-1\r\n\r\n"
+                    "POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n4\r\nbody\r\n0\r\n\r\n"
+                    "GET /readyz HTTP/1.1\r\nHost: t\r\nX-Request-Id: pipe-3\r\n\r\n");
+    const std::string raw = connection.readAll(std::chrono::seconds(10));
+    BOOST_TEST(countResponses(raw, "HTTP/1.1 200 OK\r\n") == 2u, raw);
+    BOOST_TEST(countResponses(raw, "HTTP/1.1 405 ") == 1u, raw);
+    const auto first = raw.find("pipe-1");
+    const auto method = raw.find("HTTP/1.1 405");
+    const auto third = raw.find("pipe-3");
+    BOOST_TEST((first < method && method < third), raw);
+    BOOST_TEST(raw.find("Connection: close") == std::string::npos, raw);
+    BOOST_TEST(raw.find(R"({"status":"ready"})") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(slow_clients_get_408_and_never_starve_other_clients) {
+    AuthdProcess::Options options;
+    options.server_extra = "  receive_timeout: 1s"; // the test config has 8 threads
+    AuthdProcess authd(options);
+    std::vector<std::unique_ptr<RawConnection>> stalled;
+    for (int i = 0; i < 16; ++i) { // twice the workers, each stuck in its head or body
+        stalled.push_back(std::make_unique<RawConnection>(authd.port()));
+        stalled.back()->send(i % 2 == 0 ? "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: "
+                                        : "POST /healthz HTTP/1.1\r\nHost: t\r\n"
+                                          "Content-Length: 50\r\n\r\nabc");
+    }
+    BOOST_TEST(authd.get("/healthz").status == 200);
+    for (auto& connection : stalled) {
+        const auto response = parseRawResponse(connection->readAll(std::chrono::seconds(10)));
+        BOOST_TEST(response.status == 408);
+        BOOST_TEST(response.header("Connection") == "close");
+    }
+    BOOST_TEST(authd.get("/healthz").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_and_smuggling_requests_are_refused_with_a_close) {
+    AuthdProcess authd;
+    const std::vector<std::pair<std::string, int>> cases = {
+        {"GET /healthz HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n", 400},
+        {"POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         400},
+        {"POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\n",
+         400},
+        {"POST /healthz HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+        {"POST /healthz HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
+        {"GET /healthz HTTP/2.0\r\nHost: t\r\n\r\n", 505},
+        {"GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n", 414},
+    };
+    for (const auto& [bytes, status] : cases) {
+        RawConnection connection(authd.port());
+        connection.send(bytes);
+        const auto response = parseRawResponse(connection.readAll(std::chrono::seconds(10)));
+        BOOST_TEST(response.status == status, bytes.substr(0, 80));
+        BOOST_TEST(response.header("Connection") == "close");
+    }
+    BOOST_TEST(authd.get("/healthz").status == 200);
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_lets_an_in_flight_request_finish_then_exits_0) {

@@ -19,9 +19,12 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include "app/demo.hpp"
 #include "crypto/master_key.hpp"
+#include "http/event_server.hpp"
+#include "http/pipeline.hpp"
 #include "http/poco_adapter.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "version.hpp"
@@ -30,10 +33,8 @@ namespace authd::app {
 namespace {
 
 constexpr int kListenBacklog = 128;
-constexpr int kReceiveTimeoutSeconds = 15;
-constexpr int kKeepAliveTimeoutSeconds = 5;
-// A thread serves one connection for its whole keep-alive life: after this many requests the
-// connection is closed so that queued connections get their turn.
+// Poco (TLS only) serves one connection per thread for its whole keep-alive life: after this
+// many requests the connection is closed so that queued connections get their turn.
 constexpr int kMaxKeepAliveRequests = 100;
 
 sdk::Error startupError(const std::string& what, const sdk::Error& cause) {
@@ -55,6 +56,7 @@ Server::Server(config::AuthdConfig config, std::ostream& log_out)
       metrics_(authd::version()), hasher_(config_.password_hashing.params()), router_(&metrics_) {}
 
 Server::~Server() {
+    event_server_.reset();
     if (server_) {
         server_->stopAll(true);
         server_.reset();
@@ -216,25 +218,46 @@ sdk::Result<void> Server::start() {
         }
         port_ = socket->address().port();
 
-        auto* params = new Poco::Net::HTTPServerParams;
-        params->setMaxThreads(server.threads);
-        params->setMaxQueued(server.queue);
-        params->setKeepAlive(true);
-        params->setKeepAliveTimeout(Poco::Timespan(kKeepAliveTimeoutSeconds, 0));
-        params->setMaxKeepAliveRequests(kMaxKeepAliveRequests);
-        params->setTimeout(Poco::Timespan(kReceiveTimeoutSeconds, 0));
-
         http::Limits limits;
         limits.max_body_bytes = static_cast<std::size_t>(server.max_body_bytes);
         limits.max_header_bytes = static_cast<std::size_t>(server.max_header_bytes);
         limits.form.max_value_bytes = limits.max_body_bytes;
-
         router_.freeze();
-        factory_ = new http::RequestHandlerFactory(router_, metrics_, logger_, limits,
-                                                   server.tls.has_value());
-        pool_ = std::make_unique<Poco::ThreadPool>(std::min(4, server.threads), server.threads);
-        server_ = std::make_unique<Poco::Net::HTTPServer>(factory_, *pool_, *socket, params);
-        server_->start();
+        pipeline_ = std::make_unique<http::Pipeline>(router_, metrics_, logger_, limits,
+                                                     server.tls.has_value());
+        if (server.tls) {
+            auto* params = new Poco::Net::HTTPServerParams;
+            params->setMaxThreads(server.threads);
+            params->setMaxQueued(server.queue);
+            params->setKeepAlive(true);
+            params->setKeepAliveTimeout(Poco::Timespan(server.keep_alive_timeout, 0));
+            params->setMaxKeepAliveRequests(kMaxKeepAliveRequests);
+            params->setTimeout(Poco::Timespan(server.receive_timeout, 0));
+            pool_ = std::make_unique<Poco::ThreadPool>(std::min(4, server.threads), server.threads);
+            server_ = std::make_unique<Poco::Net::HTTPServer>(
+                new http::RequestHandlerFactory(*pipeline_), *pool_, *socket, params);
+            server_->start();
+        } else {
+            // The event server owns a duplicate of the bound descriptor; Poco closes its own.
+            const int fd = ::dup(socket->impl()->sockfd());
+            if (fd < 0) {
+                return sdk::makeError(sdk::ErrorCode::unavailable,
+                                      "cannot listen on " + server.listen +
+                                          ": the listening socket cannot be duplicated");
+            }
+            http::EventServerOptions options;
+            options.threads = server.threads;
+            options.max_connections = static_cast<std::size_t>(server.threads + server.queue);
+            options.keep_alive_timeout = std::chrono::seconds(server.keep_alive_timeout);
+            options.receive_timeout = std::chrono::seconds(server.receive_timeout);
+            event_server_ = std::make_unique<http::EventServer>(*pipeline_, fd, options);
+            if (auto started = event_server_->start(); !started) {
+                event_server_.reset();
+                return sdk::makeError(sdk::ErrorCode::unavailable,
+                                      "cannot listen on " + server.listen + ": " +
+                                          started.error().message);
+            }
+        }
         const std::string host = socket->address().host().toString();
         logger_.log(sdk::LogLevel::info, "server.listening",
                     "serving HTTP" + std::string(server.tls ? "S" : ""),
@@ -257,33 +280,47 @@ sdk::Result<void> Server::start() {
 }
 
 bool Server::stop() {
-    if (!server_) {
+    if (!server_ && !event_server_) {
         return true;
     }
     stopping_.store(true, std::memory_order_relaxed);
-    factory_->beginShutdown();
+    pipeline_->beginShutdown();
     const sdk::Seconds grace = config_.server.shutdown_grace;
     logger_.log(sdk::LogLevel::info, "server.stopping",
                 "no longer accepting connections; finishing requests in flight",
                 {{"in_flight", std::to_string(metrics_.inFlight().load())},
                  {"grace_s", std::to_string(grace)}});
-    // stopAll(false) returns once every connection has finished its current request; it has
-    // no deadline of its own, so it runs aside while this thread keeps the clock.
-    std::packaged_task<void()> task([server = server_.get()] { server->stopAll(false); });
-    std::future<void> drained = task.get_future();
-    std::thread stopper(std::move(task));
-    if (drained.wait_for(std::chrono::seconds(grace)) != std::future_status::ready) {
-        stopper.detach();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace);
+    bool drained = true;
+    if (event_server_) {
+        drained = event_server_->drain(deadline);
+    } else {
+        // stopAll(false) returns once every connection has finished its current request; it
+        // has no deadline of its own, so it runs aside while this thread keeps the clock.
+        std::packaged_task<void()> task([server = server_.get()] { server->stopAll(false); });
+        std::future<void> done = task.get_future();
+        std::thread stopper(std::move(task));
+        drained = done.wait_until(deadline) == std::future_status::ready;
+        if (drained) {
+            stopper.join();
+        } else {
+            stopper.detach();
+        }
+    }
+    if (!drained) {
         logger_.log(
             sdk::LogLevel::warning, "server.stopped",
             "grace period over with requests still in flight; they are cut off",
             {{"in_flight", std::to_string(metrics_.inFlight().load())}, {"drained", "false"}});
-        // Their threads are still busy, so neither can be destroyed; the process exits next.
+        // Their threads are still busy, so nothing they use can be destroyed; the process
+        // exits next.
+        (void)event_server_.release();
         (void)server_.release();
         (void)pool_.release();
+        (void)pipeline_.release();
         return false;
     }
-    stopper.join();
+    event_server_.reset();
     server_.reset();
     pool_.reset();
     logger_.log(sdk::LogLevel::info, "server.stopped", "all requests finished",

@@ -31,8 +31,9 @@ class PluginRegistry;
 }
 
 namespace authd::http {
-class RequestHandlerFactory;
-}
+class EventServer;
+class Pipeline;
+} // namespace authd::http
 
 namespace authd::app {
 
@@ -87,7 +88,7 @@ class Server {
     std::uint16_t port() const noexcept { return port_; }
     /// Stops accepting, lets in-flight requests finish within shutdown_grace, and logs
     /// `server.stopped`. Returns false when requests were still running at the deadline (the
-    /// Poco server is then left behind: the caller should exit the process).
+    /// HTTP server is then left behind: the caller should exit the process).
     bool stop();
     /// start(), wait for SIGTERM or SIGINT (blockTerminationSignals() must have run before any
     /// thread was created), stop(). Returns the process exit code: 0 after a stop, 1 when it
@@ -112,8 +113,10 @@ class Server {
     sdk::MailerPtr mailer_;
     std::vector<AuthenticatorInstance> authenticators_;
     http::Router router_;
+    std::unique_ptr<http::Pipeline> pipeline_;
+    // Plain HTTP: our event-driven server. TLS: Poco's HTTPServer (decision 0007).
+    std::unique_ptr<http::EventServer> event_server_;
     std::unique_ptr<Poco::ThreadPool> pool_;
-    http::RequestHandlerFactory* factory_ = nullptr; // owned by server_
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     std::uint16_t port_ = 0;
     std::atomic<bool> stopping_{false};

@@ -412,6 +412,8 @@ const Table<ServerConfig>& serverKeys() {
         {"max_body_bytes", false, integer(&ServerConfig::max_body_bytes, 1024, 1073741824)},
         {"max_header_bytes", false, integer(&ServerConfig::max_header_bytes, 1024, 1048576)},
         {"shutdown_grace", false, duration(&ServerConfig::shutdown_grace, 0, kHour)},
+        {"keep_alive_timeout", false, duration(&ServerConfig::keep_alive_timeout, 1, kHour)},
+        {"receive_timeout", false, duration(&ServerConfig::receive_timeout, 1, kHour)},
         {"tls", false,
          [](ServerConfig& out, const MapEntry& entry, const std::string& path, IssueSink& sink) {
              if (entry.value.IsNull()) {

@@ -28,11 +28,13 @@ struct ServerConfig {
     std::string listen_host = "127.0.0.1";  ///< host part, without IPv6 brackets
     std::uint16_t listen_port = 8080;       ///< 0 = any free port (tests)
     std::string issuer;                     ///< http(s) URL, no trailing slash; required
-    int threads = 64;                       ///< one per busy keep-alive connection (Poco)
-    int queue = 256;                        ///< max queued connections
+    int threads = 64;                       ///< workers: requests in handlers at once
+    int queue = 256;                        ///< open connections beyond `threads`
     std::int64_t max_body_bytes = 1048576;
     std::int64_t max_header_bytes = 16384;
     sdk::Seconds shutdown_grace = 10;
+    sdk::Seconds keep_alive_timeout = 5;    ///< idle time between two requests
+    sdk::Seconds receive_timeout = 15;      ///< one whole request, from its first byte
     std::optional<TlsConfig> tls;           ///< absent = plain HTTP
 };
 

@@ -14,9 +14,9 @@ class RouteMetrics;
 
 namespace authd::http {
 
-/// One HTTP request as handlers see it: already bounded, decoded and validated by the Poco
-/// adapter (path percent-decoded, query and form parsed strictly, cookies parsed, body read
-/// in full). Owned by the adapter; valid during the handler call. Threading: one thread.
+/// One HTTP request as handlers see it: already bounded, decoded and validated by the
+/// Pipeline (path percent-decoded, query and form parsed strictly, cookies parsed, body read
+/// in full). Owned by the Exchange; valid during the handler call. Threading: one thread.
 struct Request {
     std::string method;    ///< upper-case as sent: "GET", "POST", ...
     std::string path;      ///< percent-decoded, without the query string

@@ -11,7 +11,7 @@
 
 namespace authd::http {
 
-/// What a handler returns. The adapter adds the request id, the security headers (keeping any
+/// What a handler returns. The pipeline adds the request id, the security headers (keeping any
 /// the handler set itself, e.g. a looser CSP) and Content-Length, and drops the body for HEAD.
 struct Response {
     int status = 200;
@@ -24,7 +24,7 @@ struct Response {
     /// `{"error": code, "error_description": description}`: the host's error shape, the same
     /// as OAuth's (RFC 6749 5.2).
     static Response error(int status, std::string_view code, std::string_view description);
-    /// text/html; charset=utf-8. The adapter adds CSP and anti-framing headers.
+    /// text/html; charset=utf-8. The pipeline adds CSP and anti-framing headers.
     static Response html(int status, std::string body);
     static Response text(int status, std::string body);
     /// A redirect (302 by default; 303 after a POST) to `location`.

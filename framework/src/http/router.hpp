@@ -18,7 +18,7 @@ class RouteMetrics;
 namespace authd::http {
 
 /// A request handler. It should return errors as responses; an exception that escapes anyway
-/// becomes a 500 in the adapter.
+/// becomes a 500 in the pipeline.
 using Handler = std::function<Response(Request&)>;
 
 /// Maps (method, path) to handlers: exact paths first, then the longest matching prefix

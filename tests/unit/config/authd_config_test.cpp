@@ -61,6 +61,8 @@ BOOST_AUTO_TEST_CASE(minimal_config_gets_every_default) {
     BOOST_TEST(config.server.max_body_bytes == 1048576);
     BOOST_TEST(config.server.max_header_bytes == 16384);
     BOOST_TEST(config.server.shutdown_grace == 10);
+    BOOST_TEST(config.server.keep_alive_timeout == 5);
+    BOOST_TEST(config.server.receive_timeout == 15);
     BOOST_TEST(!config.server.tls.has_value());
     BOOST_TEST(config.plugins.paths == std::vector<std::string>{"plugins"});
     BOOST_TEST(config.data_dir == "var");
@@ -105,6 +107,8 @@ BOOST_AUTO_TEST_CASE(full_config_reads_every_key) {
         "  max_body_bytes: 2048\n"
         "  max_header_bytes: 4096\n"
         "  shutdown_grace: 1m\n"
+        "  keep_alive_timeout: 30s\n"
+        "  receive_timeout: 2m\n"
         "  tls: { cert: c.pem, key: k.pem }\n"
         "plugins: { paths: [a, b] }\n"
         "data_dir: /srv/authd\n"
@@ -131,6 +135,8 @@ BOOST_AUTO_TEST_CASE(full_config_reads_every_key) {
     BOOST_TEST(config.server.max_body_bytes == 2048);
     BOOST_TEST(config.server.max_header_bytes == 4096);
     BOOST_TEST(config.server.shutdown_grace == 60);
+    BOOST_TEST(config.server.keep_alive_timeout == 30);
+    BOOST_TEST(config.server.receive_timeout == 120);
     BOOST_REQUIRE(config.server.tls.has_value());
     BOOST_TEST(config.server.tls->cert == "c.pem");
     BOOST_TEST(config.server.tls->key == "k.pem");
@@ -294,6 +300,8 @@ BOOST_AUTO_TEST_CASE(out_of_range_values_give_the_range) {
                    "server.max_body_bytes: must be between 1024 and 1073741824, got 10");
     CHECK_CONTAINS(loadError("server: { issuer: \"http://a\", shutdown_grace: 2h }\n" + base),
                    "server.shutdown_grace: must be between 0s and 1h, got 2h");
+    CHECK_CONTAINS(loadError("server: { issuer: \"http://a\", receive_timeout: 0 }\n" + base),
+                   "server.receive_timeout: must be between 1s and 1h, got 0");
     CHECK_CONTAINS(loadError(kMinimal + "tokens: { code_ttl: 11m }\n"),
                    "tokens.code_ttl: must be between 1s and 10m, got 11m");
     CHECK_CONTAINS(loadError(kMinimal + "tokens: { access_ttl: 0 }\n"),
