@@ -5,8 +5,6 @@
 #include <set>
 
 namespace authd::http {
-namespace {
-
 int hexValue(char c) noexcept {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -19,6 +17,8 @@ int hexValue(char c) noexcept {
     }
     return -1;
 }
+
+namespace {
 
 sdk::Error invalid(std::string message) {
     return sdk::makeError(sdk::ErrorCode::invalid_argument, std::move(message));

@@ -40,4 +40,7 @@ std::optional<std::string> findDuplicate(const sdk::Fields& fields);
 /// True when `text` is valid UTF-8 (no overlong forms, no surrogates).
 bool isValidUtf8(std::string_view text) noexcept;
 
+/// The value of a hex digit (either case), or -1.
+int hexValue(char c) noexcept;
+
 } // namespace authd::http

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "http/form.hpp"
+
 namespace authd::http {
 namespace {
 
@@ -45,19 +47,6 @@ void forEachElement(std::string_view value, F&& each) {
         }
         value.remove_prefix(comma + 1);
     }
-}
-
-int hexValue(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 } // namespace

@@ -148,13 +148,13 @@ BOOST_AUTO_TEST_CASE(full_config_reads_every_key) {
     BOOST_TEST(config.authenticators[0].id == "password");
     BOOST_TEST(config.authenticators[0].plugin == "password");
     BOOST_TEST(config.authenticators[0].yaml_path == "authenticators[0]");
-    BOOST_TEST(config.authenticators[0].line == 14);
+    BOOST_TEST(config.authenticators[0].line == 16);
     BOOST_TEST(config.authenticators[0].column == 5);
     BOOST_TEST(config.authenticators[0].config["min_length"].Scalar() == "10");
     BOOST_TEST(config.authenticators[1].id == "email-link");
     BOOST_TEST(config.authenticators[1].plugin == "magic_link");
     BOOST_TEST(config.authenticators[1].yaml_path == "authenticators[1]");
-    BOOST_TEST(config.authenticators[1].line == 15);
+    BOOST_TEST(config.authenticators[1].line == 17);
     BOOST_TEST(config.authenticators[1].config.IsMap());
     BOOST_REQUIRE(config.mail.has_value());
     BOOST_TEST(config.mail->id == "smtp");
