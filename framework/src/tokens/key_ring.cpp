@@ -91,7 +91,7 @@ sdk::Result<void> KeyRing::reloadLocked() {
                                                         pem.error().message);
         }
         WipeOnExit wipe{*pem};
-        auto key = loadPrivateKeyPem(*pem, record.kid);
+        auto key = loadPrivateKeyPem(*pem, record.kid, *alg);
         if (!key) {
             return sdk::makeError(key.error().code,
                                   "signing key " + record.kid + ": " + key.error().message);

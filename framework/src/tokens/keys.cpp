@@ -8,6 +8,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -189,8 +190,12 @@ bool hasPrivateMembers(const Poco::JSON::Object& jwk) {
     return false;
 }
 
+bool pemSizeAcceptable(std::string_view pem) {
+    return !pem.empty() && pem.size() <= kMaxPemBytes;
+}
+
 sdk::Result<Key> loadPem(std::string_view pem, std::string kid, bool is_private) {
-    if (pem.empty() || pem.size() > kMaxPemBytes) {
+    if (!pemSizeAcceptable(pem)) {
         return invalid("PEM is empty or too large");
     }
     BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -208,7 +213,48 @@ sdk::Result<Key> loadPem(std::string_view pem, std::string kid, bool is_private)
     return Key::adopt(pkey, std::move(kid), is_private);
 }
 
+const char* opensslKeyType(Alg alg) noexcept {
+    switch (alg) {
+    case Alg::rs256: return "RSA";
+    case Alg::es256: return "EC";
+    case Alg::eddsa: return "ED25519";
+    case Alg::hs256: break;
+    }
+    return nullptr;
+}
+
+struct DecoderCtxFree {
+    void operator()(OSSL_DECODER_CTX* ctx) const noexcept { OSSL_DECODER_CTX_free(ctx); }
+};
+
 }  // namespace
+
+sdk::Result<Key> loadPrivateKeyPem(std::string_view pem, std::string kid, Alg alg) {
+    const char* key_type = opensslKeyType(alg);
+    if (key_type == nullptr) {
+        return invalid("HS256 keys are project secrets, not PEM key pairs");
+    }
+    if (!pemSizeAcceptable(pem)) {
+        return invalid("PEM is empty or too large");
+    }
+    EVP_PKEY* pkey = nullptr;
+    std::unique_ptr<OSSL_DECODER_CTX, DecoderCtxFree> decoder(OSSL_DECODER_CTX_new_for_pkey(
+        &pkey, "PEM", nullptr, key_type, EVP_PKEY_KEYPAIR, nullptr, nullptr));
+    if (!decoder ||
+        OSSL_DECODER_CTX_set_pem_password_cb(decoder.get(), noPassphrase, nullptr) != 1) {
+        ERR_clear_error();
+        return sdk::makeError(sdk::ErrorCode::internal, "cannot set up the PEM decoder");
+    }
+    const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
+    std::size_t length = pem.size();
+    if (OSSL_DECODER_from_data(decoder.get(), &data, &length) != 1 || pkey == nullptr) {
+        ERR_clear_error();
+        EVP_PKEY_free(pkey);
+        return invalid("not a readable unencrypted " + std::string(algName(alg)) +
+                       " private key PEM");
+    }
+    return Key::adopt(pkey, std::move(kid), true);
+}
 
 sdk::Result<GeneratedKey> generateKey(Alg alg) {
     EVP_PKEY* raw = nullptr;

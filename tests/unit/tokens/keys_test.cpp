@@ -142,6 +142,44 @@ BOOST_AUTO_TEST_CASE(round_trips_private_pem) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(loads_private_pem_of_a_known_alg_and_refuses_other_types) {
+    for (Alg alg : kAsymmetric) {
+        auto generated = generateKey(alg);
+        BOOST_REQUIRE(generated);
+        auto loaded = loadPrivateKeyPem(generated->private_pem, generated->key.kid(), alg);
+        BOOST_REQUIRE(loaded);
+        BOOST_TEST(loaded->alg() == alg);
+        BOOST_TEST(loaded->kid() == generated->key.kid());
+        BOOST_TEST(loaded->canSign());
+        BOOST_TEST(*publicJwk(*loaded) == generated->public_jwk);
+        for (Alg other : kAsymmetric) {
+            if (other != alg) {
+                auto wrong = loadPrivateKeyPem(generated->private_pem, "k", other);
+                BOOST_REQUIRE(!wrong);
+                BOOST_TEST(wrong.error().code == sdk::ErrorCode::invalid_argument);
+            }
+        }
+    }
+    auto es256 = generateKey(Alg::es256);
+    BOOST_REQUIRE(es256);
+    BOOST_TEST(!loadPrivateKeyPem(pemOf(es256->key.evp(), true, EVP_aes_256_cbc()), "k", Alg::es256));
+    BOOST_TEST(!loadPrivateKeyPem(pemOf(es256->key.evp(), false), "k", Alg::es256));
+    BOOST_TEST(!loadPrivateKeyPem("", "k", Alg::es256));
+    BOOST_TEST(!loadPrivateKeyPem(std::string(70000, 'A'), "k", Alg::rs256));
+    BOOST_TEST(!loadPrivateKeyPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "k",
+                                  Alg::eddsa));
+    BOOST_TEST(!loadPrivateKeyPem(es256->private_pem, "k", Alg::hs256));
+
+    EVP_PKEY* rsa1024 = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(1024));
+    BOOST_REQUIRE(rsa1024 != nullptr);
+    BOOST_TEST(!loadPrivateKeyPem(pemOf(rsa1024, true), "k", Alg::rs256));
+    EVP_PKEY_free(rsa1024);
+    EVP_PKEY* p384 = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+    BOOST_REQUIRE(p384 != nullptr);
+    BOOST_TEST(!loadPrivateKeyPem(pemOf(p384, true), "k", Alg::es256));
+    EVP_PKEY_free(p384);
+}
+
 BOOST_AUTO_TEST_CASE(matches_rfc_thumbprint_examples) {
     auto rsa = keyFromJwk(kRfc7638Jwk);
     test::requireOk(rsa, "rsa");
