@@ -3,6 +3,8 @@
 // errors, the three kinds of caller (none, a signed-in non-admin, an admin's session next to
 // the bearer token), and the effects of rotations, suspensions, lockouts and revocations on
 // the OAuth endpoints. One authd serves the executable; each case makes its own objects.
+// With `-- --pg-dsn-file=FILE` (CTest admin_api_e2e_test_postgresql) the same cases run against
+// PostgreSQL, in a database of their own on that server.
 #define BOOST_TEST_MODULE admin_api_e2e_test
 #include <boost/test/unit_test.hpp>
 
@@ -23,6 +25,7 @@
 
 #include "crypto/random.hpp"
 #include "support/authd_process.hpp"
+#include "support/store_argument.hpp"
 
 using authd::test::AuthdProcess;
 using authd::test::HttpResult;
@@ -49,7 +52,8 @@ struct Env {
 AuthdProcess& server() {
     static const std::unique_ptr<Env> env = [] {
         auto made = std::make_unique<Env>();
-        std::string yaml = authd::test::testConfigYaml(made->dir.path());
+        std::string yaml = authd::test::testConfigYaml(
+            made->dir.path(), authd::test::storageFromArguments("authd_admin_api_e2e"));
         yaml += "authenticators:\n"
                 "  - id: password\n    plugin: password\n    config:\n      min_length: 10\n"
                 "  - id: pin\n    plugin: pin\n    config: { digits: 6, max_attempts: 3, lockout: "
@@ -277,6 +281,12 @@ bool has(const std::vector<std::string>& list, const std::string& item) {
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(authentication)
+
+BOOST_AUTO_TEST_CASE(runs_on_the_requested_store) {
+    const std::string plugin = authd::test::onPostgresql() ? "postgresql" : "sqlite";
+    BOOST_TEST(server().get("/readyz").status == 200);
+    BOOST_TEST(contains(server().output(), "\"plugin\":\"" + plugin + "\""), server().output());
+}
 
 BOOST_AUTO_TEST_CASE(no_or_a_bad_token_is_401_on_every_route) {
     const std::vector<std::pair<std::string, std::string>> routes = {

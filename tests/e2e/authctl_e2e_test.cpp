@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // authctl, the real binary, in both modes: directly on the configured store while the server
 // is down (bootstrap), and against a running server's admin API; tables, --json, exit codes.
+// With `-- --pg-dsn-file=FILE` (CTest authctl_e2e_test_postgresql) both modes run against
+// PostgreSQL, each in a database of its own on that server.
 #define BOOST_TEST_MODULE authctl_e2e_test
 #include <boost/test/unit_test.hpp>
 
@@ -23,6 +25,7 @@
 
 #include "crypto/random.hpp"
 #include "support/authd_process.hpp"
+#include "support/store_argument.hpp"
 
 #ifndef AUTHCTL_BINARY
 #error "AUTHCTL_BINARY must name the authctl executable"
@@ -103,8 +106,10 @@ bool contains(const std::string& text, const std::string& needle) {
     return text.find(needle) != std::string::npos;
 }
 
-std::string configYaml(const TempDir& dir) {
-    std::string yaml = authd::test::testConfigYaml(dir.path());
+// `database`: the PostgreSQL database the config uses when the test runs on PostgreSQL.
+std::string configYaml(const TempDir& dir, const std::string& database) {
+    std::string yaml =
+        authd::test::testConfigYaml(dir.path(), authd::test::storageFromArguments(database));
     yaml += "authenticators:\n  - id: password\n    plugin: password\n    config:\n      "
             "min_length: 10\n";
     return yaml;
@@ -126,7 +131,8 @@ struct Running {
 Running& running() {
     static const std::unique_ptr<Running> made = [] {
         auto r = std::make_unique<Running>();
-        const std::string path = r->dir.write("authd.yaml", configYaml(r->dir));
+        const std::string path =
+            r->dir.write("authd.yaml", configYaml(r->dir, "authd_authctl_e2e"));
         AuthdProcess::Options options;
         options.env = {{"AUTHD_ADMIN_TOKEN", kAdminToken}};
         r->authd = std::make_unique<AuthdProcess>(path, options);
@@ -139,9 +145,14 @@ Running& running() {
 
 } // namespace
 
+BOOST_AUTO_TEST_CASE(runs_on_the_requested_store) {
+    const std::string plugin = authd::test::onPostgresql() ? "postgresql" : "sqlite";
+    BOOST_TEST(contains(running().authd->output(), "\"plugin\":\"" + plugin + "\""));
+}
+
 BOOST_AUTO_TEST_CASE(direct_mode_bootstraps_an_admin_and_a_project_before_the_server_starts) {
     TempDir dir;
-    const std::string config = dir.write("authd.yaml", configYaml(dir));
+    const std::string config = dir.write("authd.yaml", configYaml(dir, "authd_authctl_e2e_direct"));
     const Run user = authctl(dir,
                              {"--config", config, "users", "create", "--email", "Root@Example.com",
                               "--role", "admin", "--email-verified", "--password-stdin"},

@@ -34,6 +34,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 #include "support/authd_process.hpp"
+#include "support/store_argument.hpp"
 #include "support/web_client.hpp"
 #include "tokens/jws.hpp"
 #include "tokens/keys.hpp"
@@ -69,42 +70,6 @@ const std::string kJson = "application/json";
 // ---------------------------------------------------------------------------------------
 // The process
 
-std::string argument(const std::string& prefix) {
-    const auto& suite = boost::unit_test::framework::master_test_suite();
-    for (int i = 1; i < suite.argc; ++i) {
-        const std::string arg = suite.argv[i];
-        if (arg.rfind(prefix, 0) == 0) {
-            return arg.substr(prefix.size());
-        }
-    }
-    return {};
-}
-
-// A database of this executable's own on the throwaway server, so that other PostgreSQL
-// tests running at the same time never see (or truncate) its rows.
-std::string postgresqlStorage() {
-    const std::string dsn_file = argument("--pg-dsn-file=");
-    if (dsn_file.empty()) {
-        return {};
-    }
-    std::ifstream in(dsn_file);
-    std::string dsn;
-    std::getline(in, dsn);
-    if (dsn.empty()) {
-        throw std::runtime_error("no DSN in " + dsn_file + ": did the postgresql fixture run?");
-    }
-    const char* bin = std::getenv("AUTHD_PG_BIN");
-    const std::string psql = std::string(bin != nullptr ? bin : "/usr/lib/postgresql/15/bin") + "/psql";
-    const std::string db = "authd_oauth_token_e2e";
-    const std::string command = "PGOPTIONS='-c client_min_messages=warning' " + psql + " \"" + dsn + "\" -v ON_ERROR_STOP=1 -q -c \"DROP DATABASE IF EXISTS " +
-                                db + "\" -c \"CREATE DATABASE " + db + "\" >/dev/null";
-    if (std::system(command.c_str()) != 0) {
-        throw std::runtime_error("could not create database " + db + " with " + psql);
-    }
-    const std::string own = std::regex_replace(dsn, std::regex(R"(dbname=\S+)"), "dbname=" + db);
-    return authd::test::postgresqlStorageYaml(own);
-}
-
 std::string configYaml(const TempDir& dir, const std::string& storage) {
     std::string yaml = authd::test::testConfigYaml(dir.path(), storage);
     yaml += "authenticators:\n  - id: password\n    plugin: password\n    config:\n      min_length: 10\n";
@@ -121,7 +86,7 @@ struct Env {
 AuthdProcess& server() {
     static const std::unique_ptr<Env> env = [] {
         auto made = std::make_unique<Env>();
-        const std::string path = made->dir.write("authd.yaml", configYaml(made->dir, postgresqlStorage()));
+        const std::string path = made->dir.write("authd.yaml", configYaml(made->dir, authd::test::storageFromArguments("authd_oauth_token_e2e")));
         AuthdProcess::Options options;
         options.env = {{"AUTHD_ADMIN_TOKEN", kAdminToken}};
         made->authd = std::make_unique<AuthdProcess>(path, options);
@@ -840,7 +805,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(discovery)
 
 BOOST_AUTO_TEST_CASE(runs_on_the_requested_store) {
-    const std::string plugin = argument("--pg-dsn-file=").empty() ? "sqlite" : "postgresql";
+    const std::string plugin = authd::test::onPostgresql() ? "postgresql" : "sqlite";
     BOOST_TEST(server().get("/readyz").status == 200);
     BOOST_TEST(server().output().find("\"plugin\":\"" + plugin + "\"") != std::string::npos);
 }

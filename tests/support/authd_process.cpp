@@ -3,9 +3,11 @@
 
 #include <cctype>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -176,6 +178,28 @@ std::string testConfigYaml(const std::filesystem::path& dir, const std::string& 
 
 std::string postgresqlStorageYaml(const std::string& dsn) {
     return "storage:\n  plugin: postgresql\n  config:\n    dsn: \"" + dsn + "\"\n";
+}
+
+std::string freshPostgresqlStorageYaml(const std::string& dsn_file, const std::string& database) {
+    std::ifstream in(dsn_file);
+    std::string dsn;
+    std::getline(in, dsn);
+    if (dsn.empty()) {
+        throw std::runtime_error("no DSN in " + dsn_file + ": did the postgresql fixture run?");
+    }
+    const char* bin = std::getenv("AUTHD_PG_BIN");
+    const std::string psql =
+        std::string(bin != nullptr ? bin : "/usr/lib/postgresql/15/bin") + "/psql";
+    const std::string command = "PGOPTIONS='-c client_min_messages=warning' " + psql + " \"" +
+                                dsn + "\" -v ON_ERROR_STOP=1 -q -c \"DROP DATABASE IF EXISTS " +
+                                database + "\" -c \"CREATE DATABASE " + database +
+                                "\" >/dev/null";
+    if (std::system(command.c_str()) != 0) {
+        throw std::runtime_error("could not create database " + database + " with " + psql);
+    }
+    const std::string own =
+        std::regex_replace(dsn, std::regex(R"(dbname=\S+)"), "dbname=" + database);
+    return postgresqlStorageYaml(own);
 }
 
 std::string HttpResult::header(const std::string& name) const {

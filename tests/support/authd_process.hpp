@@ -41,6 +41,11 @@ std::string testConfigYaml(const std::filesystem::path& dir, const std::string& 
                            const std::string& server_extra = {});
 /// `storage:` for the PostgreSQL plugin with this DSN.
 std::string postgresqlStorageYaml(const std::string& dsn);
+/// `storage:` for a database named `database` of its own on the `postgresql` CTest fixture's
+/// server (its DSN is the first line of `dsn_file`), dropped and created afresh, so that other
+/// PostgreSQL tests running at the same time never see (or truncate) its rows. Throws
+/// std::runtime_error when the file has no DSN or psql fails.
+std::string freshPostgresqlStorageYaml(const std::string& dsn_file, const std::string& database);
 
 struct HttpResult {
     int status = 0;
