@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // authdash and My Apps in headless Chromium (tests/e2e/browser/admin.mjs, playwright-core with
 // Debian's chromium): an admin signs in through the provider, creates a project, adds a
-// redirect URI, rotates its secret and registers an app; screenshots go to docs/screenshots.
+// redirect URI, edits its access policy (a plain user is then refused with access_denied) and
+// its access-token lifetime (seen in expires_in), rotates its secret and registers an app;
+// screenshots go to docs/screenshots.
 #define BOOST_TEST_MODULE dash_browser_e2e_test
 #include <chrono>
 #include <csignal>
@@ -266,14 +268,18 @@ std::string onPath(const std::string& name) {
 
 } // namespace
 
-BOOST_AUTO_TEST_CASE(chromium_admin_creates_a_project_rotates_and_registers_an_app) {
+BOOST_AUTO_TEST_CASE(chromium_admin_creates_and_configures_a_project_and_registers_an_app) {
     Server& target = server();
     const User admin = target.createUser("admin");
+    // Refused by the access policy the script sets on its project (admins only).
+    const User plain = target.createUser("user");
     const std::string source = AUTHD_SOURCE_DIR;
     const std::map<std::string, std::string> env = {
         {"ISSUER", target.issuer()},
         {"ADMIN_EMAIL", admin.email},
         {"ADMIN_PASSWORD", kPassword},
+        {"USER_EMAIL", plain.email},
+        {"USER_PASSWORD", kPassword},
         {"SCREENSHOT_DIR", source + "/docs/screenshots"},
         {"PATH", std::getenv("PATH") == nullptr ? "/usr/bin:/bin" : std::getenv("PATH")},
         {"HOME", std::getenv("HOME") == nullptr ? "/tmp" : std::getenv("HOME")}};

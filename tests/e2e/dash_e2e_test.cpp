@@ -171,6 +171,16 @@ class Server {
         return parseObject(r.body);
     }
 
+    Poco::JSON::Object::Ptr adminGet(const std::string& path) {
+        const HttpResult r =
+            process_->get("/admin/api/v1" + path, {{"Authorization", "Bearer " + kAdminToken}});
+        if (r.status != 200) {
+            throw std::runtime_error("GET /admin/api/v1" + path + " -> HTTP " +
+                                     std::to_string(r.status) + ": " + r.body);
+        }
+        return parseObject(r.body);
+    }
+
     // A confidential project on kRedirect; `extra` members are added to the request body.
     Project createProject(const std::string& name) {
         return createProject(name, Poco::JSON::Object());
@@ -568,95 +578,374 @@ BOOST_AUTO_TEST_CASE(project_lifecycle_through_the_forms) {
     BOOST_TEST(clientCredentials(client_id, new_secret) == 401);
 }
 
+namespace {
+
+std::string joined(const Poco::JSON::Array::Ptr &array) {
+  std::string out;
+  for (std::size_t i = 0; array && i < array->size(); ++i) {
+    out += (out.empty() ? "" : " ") +
+           array->getElement<std::string>(static_cast<unsigned>(i));
+  }
+  return out;
+}
+
+std::string textOf(const Poco::JSON::Object::Ptr &object,
+                   const std::string &name) {
+  return object->isNull(name) ? std::string("null")
+                              : object->getValue<std::string>(name);
+}
+
+// expires_in of a client_credentials token, or the HTTP status when it is
+// refused.
+std::string clientCredentialsExpiry(const std::string &client_id,
+                                    const std::string &secret) {
+  const HttpResult r = server().process().post(
+      "/oauth/token", formBody({{"grant_type", "client_credentials"},
+                                {"client_id", client_id},
+                                {"client_secret", secret}}));
+  if (r.status != 200) {
+    return "HTTP " + std::to_string(r.status);
+  }
+  return std::to_string(parseObject(r.body)->getValue<int>("expires_in"));
+}
+
+// A refused form: a 400 page whose alert names `field`, and the project
+// unchanged.
+void expectRefused(const HttpResult &r, const std::string &field,
+                   const std::string &note) {
+  BOOST_TEST(r.status == 400, note << ": " << r.status);
+  const std::regex alert_re("<p class=\"alert\" role=\"alert\">([^<]*)</p>");
+  std::smatch match;
+  BOOST_TEST_REQUIRE(std::regex_search(r.body, match, alert_re),
+                     note << ": no alert");
+  BOOST_TEST(contains(match[1].str(), field), note << ": " << match[1].str());
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(project_settings_forms_save_and_refuse_bad_values) {
+  Browser browser = adminBrowser();
+  const std::string csrf = csrfOf(browser, "/admin/projects");
+  const Project project = server().createProject("Settings");
+  const std::string path = "/admin/projects/" + project.client_id;
+  const auto api = [&] {
+    return server().adminGet("/projects/" + project.client_id);
+  };
+
+  // The page shows every form, each with its own CSRF token and labelled
+  // fields.
+  const HttpResult detail = browser.get(path);
+  BOOST_TEST_REQUIRE(detail.status == 200);
+  for (const std::string action : {"/access-policy", "/grants", "/tokens"}) {
+    BOOST_TEST(contains(detail.body, "action=\"" + path + action + "\""),
+               action);
+  }
+  for (const std::string id :
+       {"f-roles", "f-email_domains", "f-statuses", "f-scopes", "f-access_ttl",
+        "f-refresh_ttl", "f-id_token_ttl", "f-id_token_alg"}) {
+    BOOST_TEST(contains(detail.body, "<label for=\"" + id + "\">"), id);
+  }
+  BOOST_TEST(contains(detail.body,
+                      "name=\"policy_authenticators\" value=\"password\""));
+
+  // Access policy: saved through the service (the API sees it).
+  const HttpResult policy = browser.postForm(
+      path + "/access-policy", {{"csrf_token", csrf},
+                                {"roles", "admin, staff"},
+                                {"email_domains", "example.com example.org"},
+                                {"statuses", "active suspended"},
+                                {"require_verified_email", "1"},
+                                {"policy_authenticators", "password"}});
+  BOOST_TEST_REQUIRE(policy.status == 200, policy.body);
+  BOOST_TEST(contains(policy.body, "Access policy saved."));
+  BOOST_TEST(contains(policy.body, "value=\"admin staff\""));
+  auto saved = api()->getObject("access_policy");
+  BOOST_TEST(joined(saved->getArray("roles")) == "admin staff");
+  BOOST_TEST(joined(saved->getArray("email_domains")) ==
+             "example.com example.org");
+  BOOST_TEST(joined(saved->getArray("statuses")) == "active suspended");
+  BOOST_TEST(joined(saved->getArray("authenticators")) == "password");
+  BOOST_TEST(saved->getValue<bool>("require_verified_email"));
+
+  // Bad values: the message names the field, the input stays, nothing changes.
+  const HttpResult bad_role = browser.postForm(
+      path + "/access-policy", {{"csrf_token", csrf}, {"roles", "Super User"}});
+  expectRefused(bad_role, "access_policy.roles", "a role with capitals");
+  BOOST_TEST(contains(bad_role.body, "value=\"Super User\""));
+  expectRefused(
+      browser.postForm(path + "/access-policy",
+                       {{"csrf_token", csrf}, {"email_domains", "localhost"}}),
+      "access_policy.email_domains", "a domain without a dot");
+  expectRefused(
+      browser.postForm(path + "/access-policy",
+                       {{"csrf_token", csrf}, {"statuses", "On-Leave!"}}),
+      "access_policy.statuses", "a bad status");
+  BOOST_TEST(joined(api()->getObject("access_policy")->getArray("roles")) ==
+             "admin staff");
+  // Clearing every field admits anyone again.
+  BOOST_TEST(browser.postForm(path + "/access-policy", {{"csrf_token", csrf}})
+                 .status == 200);
+  saved = api()->getObject("access_policy");
+  BOOST_TEST(saved->getArray("roles")->size() == 0U);
+  BOOST_TEST(!saved->getValue<bool>("require_verified_email"));
+
+  // Token lifetimes and the ID-token algorithm, with their effect at the token
+  // endpoint.
+  BOOST_TEST(clientCredentialsExpiry(project.client_id,
+                                     project.client_secret) == "300");
+  const HttpResult tokens =
+      browser.postForm(path + "/tokens", {{"csrf_token", csrf},
+                                          {"access_ttl", "10m"},
+                                          {"refresh_ttl", " 2d "},
+                                          {"id_token_ttl", ""},
+                                          {"id_token_alg", "ES256"}});
+  BOOST_TEST_REQUIRE(tokens.status == 200, tokens.body);
+  BOOST_TEST(contains(tokens.body, "Token settings saved."));
+  auto after = api();
+  BOOST_TEST(textOf(after, "access_ttl") == "10m");
+  BOOST_TEST(textOf(after, "refresh_ttl") == "2d");
+  BOOST_TEST(textOf(after, "id_token_ttl") == "null");
+  BOOST_TEST(textOf(after, "id_token_signed_response_alg") == "ES256");
+  BOOST_TEST(clientCredentialsExpiry(project.client_id,
+                                     project.client_secret) == "600");
+  const HttpResult forever = browser.postForm(
+      path + "/tokens",
+      {{"csrf_token", csrf}, {"access_ttl", "forever"}, {"id_token_alg", ""}});
+  expectRefused(forever, "access_ttl", "an unparsable duration");
+  BOOST_TEST(contains(forever.body, "value=\"forever\""));
+  expectRefused(browser.postForm(path + "/tokens", {{"csrf_token", csrf},
+                                                    {"refresh_ttl", "400d"}}),
+                "refresh_ttl", "a lifetime over 366d");
+  expectRefused(browser.postForm(path + "/tokens", {{"csrf_token", csrf},
+                                                    {"id_token_alg", "none"}}),
+                "id_token_signed_response_alg", "alg none");
+  after = api();
+  BOOST_TEST(textOf(after, "access_ttl") == "10m");
+  BOOST_TEST(textOf(after, "id_token_signed_response_alg") == "ES256");
+  // Empty lifetimes go back to the defaults.
+  BOOST_TEST(browser
+                 .postForm(path + "/tokens",
+                           {{"csrf_token", csrf}, {"id_token_alg", ""}})
+                 .status == 200);
+  BOOST_TEST(textOf(api(), "access_ttl") == "null");
+  BOOST_TEST(clientCredentialsExpiry(project.client_id,
+                                     project.client_secret) == "300");
+
+  // Grants, scopes and sign-in methods.
+  const HttpResult grants =
+      browser.postForm(path + "/grants", {{"csrf_token", csrf},
+                                          {"grant_types", "authorization_code"},
+                                          {"grant_types", "refresh_token"},
+                                          {"scopes", "openid email"},
+                                          {"authenticators", "password"}});
+  BOOST_TEST_REQUIRE(grants.status == 200, grants.body);
+  BOOST_TEST(contains(grants.body, "Grants and scopes saved."));
+  after = api();
+  BOOST_TEST(joined(after->getArray("grant_types")) ==
+             "authorization_code refresh_token");
+  BOOST_TEST(joined(after->getArray("scopes")) == "openid email");
+  BOOST_TEST(joined(after->getArray("authenticators")) == "password");
+  BOOST_TEST(clientCredentialsExpiry(project.client_id,
+                                     project.client_secret) == "HTTP 400");
+  expectRefused(browser.postForm(path + "/grants",
+                                 {{"csrf_token", csrf}, {"scopes", "openid"}}),
+                "grant_types", "no grant ticked");
+  expectRefused(browser.postForm(path + "/grants", {{"csrf_token", csrf},
+                                                    {"grant_types", "password"},
+                                                    {"scopes", "openid"}}),
+                "grant_types", "an unknown grant");
+  expectRefused(
+      browser.postForm(path + "/grants", {{"csrf_token", csrf},
+                                          {"grant_types", "authorization_code"},
+                                          {"scopes", "open\"id"}}),
+      "scopes", "a bad scope token");
+  expectRefused(
+      browser.postForm(path + "/grants", {{"csrf_token", csrf},
+                                          {"grant_types", "authorization_code"},
+                                          {"authenticators", "nope"}}),
+      "authenticators", "an unknown authenticator");
+  BOOST_TEST(joined(api()->getArray("scopes")) == "openid email");
+
+  // A public client: no client_credentials, no HS256 ID tokens.
+  Poco::JSON::Object public_body;
+  public_body.set("client_type", "public");
+  const Project spa = server().createProject("Settings SPA", public_body);
+  const std::string spa_path = "/admin/projects/" + spa.client_id;
+  expectRefused(browser.postForm(spa_path + "/grants",
+                                 {{"csrf_token", csrf},
+                                  {"grant_types", "client_credentials"},
+                                  {"scopes", "openid"}}),
+                "grant_types", "client_credentials on a public client");
+  expectRefused(
+      browser.postForm(spa_path + "/tokens",
+                       {{"csrf_token", csrf}, {"id_token_alg", "HS256"}}),
+      "id_token_signed_response_alg", "HS256 on a public client");
+
+  // The dashboard's own project keeps letting the administrator in.
+  expectRefused(browser.postForm("/admin/projects/proj_authdash/access-policy",
+                                 {{"csrf_token", csrf}, {"roles", "user"}}),
+                "access_policy", "a policy that locks the admin out");
+  expectRefused(browser.postForm("/admin/projects/proj_authdash/grants",
+                                 {{"csrf_token", csrf},
+                                  {"grant_types", "refresh_token"},
+                                  {"scopes", "openid"}}),
+                "grant_types", "the dashboard without authorization_code");
+
+  // Every settings form refuses a missing or foreign CSRF token, and nothing
+  // changes.
+  Browser other = adminBrowser();
+  const std::string foreign = csrfOf(other, "/admin/projects");
+  for (const std::string action : {"/access-policy", "/grants", "/tokens"}) {
+    const Params fields = {{"roles", "admin"},
+                           {"grant_types", "authorization_code"},
+                           {"scopes", "openid"},
+                           {"access_ttl", "1m"}};
+    BOOST_TEST(browser.postForm(path + action, fields).status == 403, action);
+    Params forged = fields;
+    forged.emplace_back("csrf_token", foreign);
+    BOOST_TEST(browser.postForm(path + action, forged).status == 403, action);
+  }
+  after = api();
+  BOOST_TEST(after->getObject("access_policy")->getArray("roles")->size() ==
+             0U);
+  BOOST_TEST(textOf(after, "access_ttl") == "null");
+  BOOST_TEST(joined(after->getArray("scopes")) == "openid email");
+
+  // Each save is audited.
+  const HttpResult audit = browser.get(
+      "/admin/audit?type=project.updated&client_id=" + project.client_id);
+  BOOST_TEST(contains(audit.body, "admin_session"));
+}
+
+BOOST_AUTO_TEST_CASE(my_apps_has_no_settings_forms) {
+  const User owner = server().createUser("user");
+  Browser browser;
+  BOOST_TEST_REQUIRE(isRedirectTo(signInVia(browser, "/apps", owner), "/apps"));
+  const std::string csrf = csrfOf(browser, "/apps");
+  const HttpResult made =
+      browser.postForm("/apps", {{"csrf_token", csrf},
+                                 {"name", "No Settings"},
+                                 {"redirect_uris", kRedirect}});
+  const std::string app = "/apps/" + shownValue(made.body, "client_id");
+  BOOST_TEST(!contains(browser.get(app).body, "/access-policy"));
+  BOOST_TEST(browser
+                 .postForm(app + "/access-policy",
+                           {{"csrf_token", csrf}, {"roles", "x"}})
+                 .status == 404);
+  BOOST_TEST(browser.postForm(app + "/tokens", {{"csrf_token", csrf}}).status ==
+             404);
+}
+
 BOOST_AUTO_TEST_CASE(users_sessions_and_audit_pages) {
-    User admin;
-    Browser browser = adminBrowser(&admin);
-    const std::string csrf = csrfOf(browser, "/admin/users");
+  User admin;
+  Browser browser = adminBrowser(&admin);
+  const std::string csrf = csrfOf(browser, "/admin/users");
 
-    // Create (with a password), with validation errors on the page.
-    BOOST_TEST(browser.postForm("/admin/users", {{"csrf_token", csrf}, {"email", "not-an-email"}})
-                   .status == 400);
-    const std::string email = "dash-made-" + admin.id.substr(0, 8) + "@example.com";
-    const HttpResult made = browser.postForm("/admin/users", {{"csrf_token", csrf},
-                                                              {"email", email},
-                                                              {"name", "Dash Made"},
-                                                              {"role", "user"},
-                                                              {"password", kPassword}});
-    BOOST_TEST_REQUIRE(isRedirectTo(made, "/admin/users/"), made.status << " " << made.body);
-    const std::string user_path = made.header("Location");
-    BOOST_TEST(browser.postForm("/admin/users", {{"csrf_token", csrf}, {"email", email}}).status ==
-               400); // taken
+  // Create (with a password), with validation errors on the page.
+  BOOST_TEST(browser
+                 .postForm("/admin/users",
+                           {{"csrf_token", csrf}, {"email", "not-an-email"}})
+                 .status == 400);
+  const std::string email =
+      "dash-made-" + admin.id.substr(0, 8) + "@example.com";
+  const HttpResult made =
+      browser.postForm("/admin/users", {{"csrf_token", csrf},
+                                        {"email", email},
+                                        {"name", "Dash Made"},
+                                        {"role", "user"},
+                                        {"password", kPassword}});
+  BOOST_TEST_REQUIRE(isRedirectTo(made, "/admin/users/"),
+                     made.status << " " << made.body);
+  const std::string user_path = made.header("Location");
+  BOOST_TEST(
+      browser.postForm("/admin/users", {{"csrf_token", csrf}, {"email", email}})
+          .status == 400); // taken
 
-    // List and search.
-    const HttpResult found = browser.get("/admin/users?q=" + encode(email));
-    BOOST_TEST_REQUIRE(found.status == 200);
-    BOOST_TEST(contains(found.body, email));
-    BOOST_TEST(!contains(found.body, admin.email));
+  // List and search.
+  const HttpResult found = browser.get("/admin/users?q=" + encode(email));
+  BOOST_TEST_REQUIRE(found.status == 200);
+  BOOST_TEST(contains(found.body, email));
+  BOOST_TEST(!contains(found.body, admin.email));
 
-    // The new user signs in (the password works) and so has a session.
-    Browser user_browser;
-    const User made_user{user_path.substr(std::string("/admin/users/").size()), email};
-    BOOST_TEST(isRedirectTo(signInVia(user_browser, "/apps", made_user), "/apps"));
-    HttpResult detail = browser.get(user_path);
-    BOOST_TEST_REQUIRE(detail.status == 200);
-    BOOST_TEST(contains(detail.body, "Dash Made"));
-    const std::regex revoke_form("action=\"(" + user_path + "/sessions/[^/\"]+/revoke)\"");
-    std::smatch match;
-    BOOST_TEST_REQUIRE(std::regex_search(detail.body, match, revoke_form));
-    BOOST_TEST(browser.get("/apps").status == 200);
-    const std::string revoke = match[1].str();
-    BOOST_TEST(browser.postForm(revoke, {{"csrf_token", csrf}}).status == 200);
-    // Revoking the IdP session ends the user's My Apps session too.
-    BOOST_TEST(isRedirectTo(user_browser.get("/apps"), "/oauth/authorize?"));
-    BOOST_TEST(
-        browser.postForm(user_path + "/sessions/nosuchsession/revoke", {{"csrf_token", csrf}})
-            .status == 404);
-    BOOST_TEST(
-        browser.postForm(user_path + "/sessions/revoke-all", {{"csrf_token", csrf}}).status == 200);
+  // The new user signs in (the password works) and so has a session.
+  Browser user_browser;
+  const User made_user{user_path.substr(std::string("/admin/users/").size()),
+                       email};
+  BOOST_TEST(
+      isRedirectTo(signInVia(user_browser, "/apps", made_user), "/apps"));
+  HttpResult detail = browser.get(user_path);
+  BOOST_TEST_REQUIRE(detail.status == 200);
+  BOOST_TEST(contains(detail.body, "Dash Made"));
+  const std::regex revoke_form("action=\"(" + user_path +
+                               "/sessions/[^/\"]+/revoke)\"");
+  std::smatch match;
+  BOOST_TEST_REQUIRE(std::regex_search(detail.body, match, revoke_form));
+  BOOST_TEST(browser.get("/apps").status == 200);
+  const std::string revoke = match[1].str();
+  BOOST_TEST(browser.postForm(revoke, {{"csrf_token", csrf}}).status == 200);
+  // Revoking the IdP session ends the user's My Apps session too.
+  BOOST_TEST(isRedirectTo(user_browser.get("/apps"), "/oauth/authorize?"));
+  BOOST_TEST(browser
+                 .postForm(user_path + "/sessions/nosuchsession/revoke",
+                           {{"csrf_token", csrf}})
+                 .status == 404);
+  BOOST_TEST(
+      browser
+          .postForm(user_path + "/sessions/revoke-all", {{"csrf_token", csrf}})
+          .status == 200);
 
-    // Edit role and status; bad values are refused.
-    BOOST_TEST(
-        browser
-            .postForm(
-                user_path + "/update",
-                {{"csrf_token", csrf}, {"name", "N"}, {"role", "emperor"}, {"status", "active"}})
-            .status == 400);
-    const HttpResult updated = browser.postForm(
-        user_path + "/update",
-        {{"csrf_token", csrf}, {"name", "Renamed"}, {"role", "admin"}, {"status", "suspended"}});
-    BOOST_TEST_REQUIRE(updated.status == 200, updated.body);
-    BOOST_TEST(contains(updated.body, "Renamed"));
-    BOOST_TEST(contains(updated.body, "value=\"suspended\" selected"));
-    // An admin cannot lock themselves out.
-    BOOST_TEST(
-        browser
-            .postForm(
-                "/admin/users/" + admin.id + "/update",
-                {{"csrf_token", csrf}, {"name", "Me"}, {"role", "user"}, {"status", "active"}})
-            .status == 400);
-    BOOST_TEST(
-        browser.postForm("/admin/users/" + admin.id + "/delete", {{"csrf_token", csrf}}).status ==
-        400);
+  // Edit role and status; bad values are refused.
+  BOOST_TEST(browser
+                 .postForm(user_path + "/update", {{"csrf_token", csrf},
+                                                   {"name", "N"},
+                                                   {"role", "emperor"},
+                                                   {"status", "active"}})
+                 .status == 400);
+  const HttpResult updated =
+      browser.postForm(user_path + "/update", {{"csrf_token", csrf},
+                                               {"name", "Renamed"},
+                                               {"role", "admin"},
+                                               {"status", "suspended"}});
+  BOOST_TEST_REQUIRE(updated.status == 200, updated.body);
+  BOOST_TEST(contains(updated.body, "Renamed"));
+  BOOST_TEST(contains(updated.body, "value=\"suspended\" selected"));
+  // An admin cannot lock themselves out.
+  BOOST_TEST(browser
+                 .postForm("/admin/users/" + admin.id + "/update",
+                           {{"csrf_token", csrf},
+                            {"name", "Me"},
+                            {"role", "user"},
+                            {"status", "active"}})
+                 .status == 400);
+  BOOST_TEST(browser
+                 .postForm("/admin/users/" + admin.id + "/delete",
+                           {{"csrf_token", csrf}})
+                 .status == 400);
 
-    // Set a password: too short is refused with the reason.
-    BOOST_TEST(browser.postForm(user_path + "/password", {{"csrf_token", csrf}, {"password", "x"}})
-                   .status == 400);
-    BOOST_TEST(browser
-                   .postForm(user_path + "/password",
-                             {{"csrf_token", csrf}, {"password", kPassword + " again"}})
-                   .status == 200);
+  // Set a password: too short is refused with the reason.
+  BOOST_TEST(browser
+                 .postForm(user_path + "/password",
+                           {{"csrf_token", csrf}, {"password", "x"}})
+                 .status == 400);
+  BOOST_TEST(
+      browser
+          .postForm(user_path + "/password",
+                    {{"csrf_token", csrf}, {"password", kPassword + " again"}})
+          .status == 200);
 
-    // Audit: the user's events.
-    const HttpResult audit = browser.get("/admin/audit?user_id=" + made_user.id);
-    BOOST_TEST_REQUIRE(audit.status == 200);
-    BOOST_TEST(contains(audit.body, "user."));
-    BOOST_TEST(browser.get("/admin/audit?type=" + std::string(100, 'x')).status == 400);
+  // Audit: the user's events.
+  const HttpResult audit = browser.get("/admin/audit?user_id=" + made_user.id);
+  BOOST_TEST_REQUIRE(audit.status == 200);
+  BOOST_TEST(contains(audit.body, "user."));
+  BOOST_TEST(browser.get("/admin/audit?type=" + std::string(100, 'x')).status ==
+             400);
 
-    // Delete.
-    BOOST_TEST(isRedirectTo(browser.postForm(user_path + "/delete", {{"csrf_token", csrf}}),
-                            "/admin/users"));
-    BOOST_TEST(browser.get(user_path).status == 404);
-    BOOST_TEST(browser.get("/admin/users/nobody").status == 404);
+  // Delete.
+  BOOST_TEST(isRedirectTo(
+      browser.postForm(user_path + "/delete", {{"csrf_token", csrf}}),
+      "/admin/users"));
+  BOOST_TEST(browser.get(user_path).status == 404);
+  BOOST_TEST(browser.get("/admin/users/nobody").status == 404);
 }
 
 BOOST_AUTO_TEST_CASE(my_apps_register_edit_rotate_delete_and_ownership) {

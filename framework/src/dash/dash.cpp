@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "admin/service.hpp"
+#include "config/duration.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 #include "dash/registration.hpp"
+#include "oauth/authorize_flow.hpp"
 #include "oauth/csrf.hpp"
 #include "oauth/pages.hpp"
 #include "oauth/pkce.hpp"
@@ -127,16 +129,46 @@ std::string form(const std::string& action, const std::string& csrf, const std::
            "</button></form>\n";
 }
 
-std::string field(const std::string& name, const std::string& label, const std::string& control) {
+std::string field(const std::string& name, const std::string& label, const std::string& control,
+                  const std::string& hint = {}) {
     return "<div class=\"field\"><label for=\"f-" + name + "\">" + escapeHtml(label) + "</label>" +
-           control + "</div>\n";
+           control +
+           (hint.empty() ? std::string()
+                         : "<p class=\"hint\" id=\"h-" + name + "\">" + escapeHtml(hint) + "</p>") +
+           "</div>\n";
 }
 
 std::string textInput(const std::string& name, const std::string& label,
-                      const std::string& value = {}, const std::string& type = "text") {
+                      const std::string& value = {}, const std::string& type = "text",
+                      const std::string& hint = {}) {
     return field(name, label,
                  "<input id=\"f-" + name + "\" type=\"" + type + "\" name=\"" + name +
-                     "\" value=\"" + escapeHtml(value) + "\">");
+                     "\" value=\"" + escapeHtml(value) + "\"" +
+                     (hint.empty() ? std::string() : " aria-describedby=\"h-" + name + "\"") + ">",
+                 hint);
+}
+
+// A group of checkboxes sharing `name`, one per choice, under a legend.
+std::string checkboxes(const std::string& name, const std::string& legend,
+                       const std::vector<std::string>& choices,
+                       const std::vector<std::string>& ticked, const std::string& hint) {
+    std::string out = "<fieldset class=\"choices\"><legend>" + escapeHtml(legend) + "</legend>";
+    for (const auto& choice : choices) {
+        const bool on = std::find(ticked.begin(), ticked.end(), choice) != ticked.end();
+        out += "<label><input type=\"checkbox\" name=\"" + name + "\" value=\"" +
+               escapeHtml(choice) + "\"" + (on ? " checked" : "") + "> " + escapeHtml(choice) +
+               "</label>";
+    }
+    if (!hint.empty()) {
+        out += "<p class=\"hint\">" + escapeHtml(hint) + "</p>";
+    }
+    return out + "</fieldset>\n";
+}
+
+std::string checkbox(const std::string& name, const std::string& label, bool on) {
+    return "<div class=\"field\"><label class=\"check\"><input type=\"checkbox\" name=\"" +
+           name + "\" value=\"1\"" + (on ? " checked" : "") + "> " + escapeHtml(label) +
+           "</label></div>\n";
 }
 
 std::string textArea(const std::string& name, const std::string& label, const std::string& value) {
@@ -145,14 +177,25 @@ std::string textArea(const std::string& name, const std::string& label, const st
                      escapeHtml(value) + "</textarea>");
 }
 
-std::string select(const std::string& name, const std::string& label,
-                   const std::vector<std::string>& options, const std::string& current) {
+// Options as (value, text) pairs.
+std::string selectPairs(const std::string& name, const std::string& label,
+                        const std::vector<std::pair<std::string, std::string>>& options,
+                        const std::string& current) {
     std::string out = "<select id=\"f-" + name + "\" name=\"" + name + "\">";
-    for (const auto& option : options) {
-        out += "<option value=\"" + escapeHtml(option) + "\"" +
-               (option == current ? " selected" : "") + ">" + escapeHtml(option) + "</option>";
+    for (const auto& [value, text] : options) {
+        out += "<option value=\"" + escapeHtml(value) + "\"" +
+               (value == current ? " selected" : "") + ">" + escapeHtml(text) + "</option>";
     }
     return field(name, label, out + "</select>");
+}
+
+std::string select(const std::string& name, const std::string& label,
+                   const std::vector<std::string>& options, const std::string& current) {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& option : options) {
+        pairs.emplace_back(option, option);
+    }
+    return selectPairs(name, label, pairs, current);
 }
 
 std::string alert(const std::string& message) {
@@ -185,6 +228,45 @@ std::vector<std::string> lines(std::string_view text) {
         std::string item = trim(line);
         if (!item.empty()) {
             out.push_back(std::move(item));
+        }
+    }
+    return out;
+}
+
+// The words of a text field, split at spaces and commas (roles, domains, scopes).
+std::vector<std::string> words(std::string_view text) {
+    std::vector<std::string> out;
+    std::string word;
+    for (char c : text) {
+        if (c == ' ' || c == ',' || c == '\t' || c == '\r' || c == '\n') {
+            if (!word.empty()) {
+                out.push_back(std::move(word));
+                word.clear();
+            }
+        } else {
+            word += c;
+        }
+    }
+    if (!word.empty()) {
+        out.push_back(std::move(word));
+    }
+    return out;
+}
+
+std::string spaced(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        out += (out.empty() ? "" : " ") + item;
+    }
+    return out;
+}
+
+// Every value of `name` (a group of checkboxes), in order.
+std::vector<std::string> allValues(const sdk::Fields& fields, const std::string& name) {
+    std::vector<std::string> out;
+    for (const auto& [key, value] : fields.pairs()) {
+        if (key == name) {
+            out.push_back(value);
         }
     }
     return out;
@@ -460,9 +542,128 @@ http::Response secretsShown(Area area, const Viewer& viewer, const sdk::Project&
     return page(area, viewer.csrf, 200, title, body);
 }
 
-http::Response projectDetail(const Viewer& viewer, Area area, const sdk::Project& project,
-                             const std::string& message, int status = 200,
-                             const std::string& uris_text = {}) {
+// What a project form shows: the project's values, or, on the form whose submission was
+// refused, what was submitted (so nothing typed is lost).
+struct Shown {
+    const sdk::Fields* submitted = nullptr;
+
+    std::string text(const std::string& name, const std::string& current) const {
+        return submitted != nullptr ? submitted->get(name) : current;
+    }
+    std::vector<std::string> ticked(const std::string& name,
+                                    const std::vector<std::string>& current) const {
+        return submitted != nullptr ? allValues(*submitted, name) : current;
+    }
+    bool on(const std::string& name, bool current) const {
+        return submitted != nullptr ? submitted->get(name) == "1" : current;
+    }
+};
+
+const std::vector<std::string> kGrantChoices = {"authorization_code", "refresh_token",
+                                                "client_credentials"};
+const std::vector<std::string> kAlgChoices = {"HS256", "RS256", "ES256", "EdDSA"};
+
+std::vector<std::string> authenticatorIds(const oauth::ProviderContext& ctx,
+                                          const std::vector<std::string>& also) {
+    std::vector<std::string> ids;
+    for (const auto& instance : ctx.authenticators) {
+        ids.push_back(instance.id);
+    }
+    for (const auto& id : also) {
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+            ids.push_back(id); // kept visible so that it can be unticked
+        }
+    }
+    return ids;
+}
+
+std::string lifetimeText(sdk::Seconds seconds) {
+    return seconds == 0 ? std::string() : config::formatDuration(seconds);
+}
+
+// The access policy, grants/scopes/sign-in methods and token forms (authdash only).
+std::string projectSettings(const oauth::ProviderContext& ctx, const Viewer& viewer,
+                            const sdk::Project& project, const std::string& base,
+                            const std::string& refused_action, const sdk::Fields& submitted) {
+    const auto shown = [&](const std::string& action) {
+        return Shown{action == refused_action ? &submitted : nullptr};
+    };
+    const auto& policy = project.policy;
+    Shown p = shown("access-policy");
+    std::string body = "<h2>Access policy</h2>\n<p class=\"muted\">Who may sign in to this "
+                       "project. Checked at sign-in (<code>access_denied</code>) and at every "
+                       "refresh.</p>\n";
+    body += form(
+        base + "/access-policy", viewer.csrf,
+        textInput("roles", "Allowed roles", p.text("roles", spaced(policy.roles)), "text",
+                  "Space-separated, e.g. admin staff. Empty: any role.") +
+            textInput("email_domains", "Allowed email domains",
+                      p.text("email_domains", spaced(policy.email_domains)), "text",
+                      "Space-separated, e.g. example.com. Empty: any domain.") +
+            textInput("statuses", "Allowed user statuses",
+                      p.text("statuses", spaced(policy.statuses)), "text",
+                      "Space-separated, e.g. active suspended. Empty: active only.") +
+            checkbox("require_verified_email", "Require a verified email address",
+                     p.on("require_verified_email", policy.require_verified_email)) +
+            checkboxes("policy_authenticators", "Allowed sign-in methods",
+                       authenticatorIds(ctx, policy.authenticators),
+                       p.ticked("policy_authenticators", policy.authenticators),
+                       "None ticked: any method the project offers."),
+        "Save access policy");
+
+    Shown g = shown("grants");
+    body += "<h2>Grants, scopes and sign-in methods</h2>\n";
+    body += form(base + "/grants", viewer.csrf,
+                 checkboxes("grant_types", "Grant types", kGrantChoices,
+                            g.ticked("grant_types", project.grant_types),
+                            project.client_type == "public"
+                                ? "A public client cannot use client_credentials."
+                                : std::string()) +
+                     textInput("scopes", "Scopes", g.text("scopes", spaced(project.scopes)),
+                               "text", "Space-separated, e.g. openid profile email.") +
+                     checkboxes("authenticators", "Sign-in methods offered",
+                                authenticatorIds(ctx, project.authenticators),
+                                g.ticked("authenticators", project.authenticators),
+                                "None ticked: every configured method."),
+                 "Save grants and scopes");
+
+    Shown t = shown("tokens");
+    const auto& defaults = ctx.config.tokens;
+    const auto lifetimeHint = [](sdk::Seconds fallback) {
+        return "A duration such as 90s, 15m, 12h or 7d (at most 366d). Empty: the default, " +
+               config::formatDuration(fallback) + ".";
+    };
+    std::vector<std::pair<std::string, std::string>> algs = {
+        {"", "Provider default (" + ctx.config.tokens.default_id_token_alg + ")"}};
+    for (const auto& alg : kAlgChoices) {
+        algs.emplace_back(alg, alg);
+    }
+    body += "<h2>Tokens</h2>\n";
+    body += form(
+        base + "/tokens", viewer.csrf,
+        textInput("access_ttl", "Access token lifetime",
+                  t.text("access_ttl", lifetimeText(project.access_ttl)), "text",
+                  lifetimeHint(defaults.access_ttl)) +
+            textInput("refresh_ttl", "Refresh token lifetime",
+                      t.text("refresh_ttl", lifetimeText(project.refresh_ttl)), "text",
+                      lifetimeHint(defaults.refresh_ttl)) +
+            textInput("id_token_ttl", "ID token lifetime",
+                      t.text("id_token_ttl", lifetimeText(project.id_token_ttl)), "text",
+                      lifetimeHint(defaults.id_token_ttl)) +
+            selectPairs("id_token_alg", "ID token signing algorithm", algs,
+                   t.text("id_token_alg", project.id_token_alg)) +
+            "<p class=\"hint\">In effect: " +
+            escapeHtml(admin::effectiveIdTokenAlg(ctx, project)) +
+            (project.client_type == "public" ? ". A public client cannot use HS256." : ".") +
+            "</p>\n",
+        "Save token settings");
+    return body;
+}
+
+http::Response projectDetail(const oauth::ProviderContext& ctx, const Viewer& viewer, Area area,
+                             const sdk::Project& project, const std::string& message,
+                             int status = 200, const std::string& refused_action = {},
+                             const sdk::Fields& submitted = {}) {
     const std::string base =
         (area == Area::admin ? "/admin/projects/" : "/apps/") + project.client_id;
     std::string body = messageBox(message, status);
@@ -477,22 +678,22 @@ http::Response projectDetail(const Viewer& viewer, Area area, const sdk::Project
         body += "<tr><th>Skip consent</th><td>" + std::string(project.skip_consent ? "yes" : "no") +
                 "</td></tr>";
     }
-    const auto spaced = [](const std::vector<std::string>& items) {
-        std::string out;
-        for (const auto& item : items) {
-            out += (out.empty() ? "" : " ") + item;
-        }
-        return out.empty() ? std::string("-") : out;
+    const auto listed = [](const std::vector<std::string>& items) {
+        return items.empty() ? std::string("-") : spaced(items);
     };
-    body += "<tr><th>Grant types</th><td>" + escapeHtml(spaced(project.grant_types)) + "</td></tr>";
-    body += "<tr><th>Scopes</th><td>" + escapeHtml(spaced(project.scopes)) + "</td></tr>";
+    body += "<tr><th>Grant types</th><td>" + escapeHtml(listed(project.grant_types)) + "</td></tr>";
+    body += "<tr><th>Scopes</th><td>" + escapeHtml(listed(project.scopes)) + "</td></tr>";
     body += "<tr><th>Created</th><td>" + timeText(project.created_at) + "</td></tr>";
     body += "<tr><th>Updated</th><td>" + timeText(project.updated_at) + "</td></tr></table>\n";
+    const Shown uris{refused_action == "redirect-uris" ? &submitted : nullptr};
     body += "<h2>Redirect URIs</h2>\n" +
             form(base + "/redirect-uris", viewer.csrf,
                  textArea("redirect_uris", "One per line",
-                          uris_text.empty() ? joinLines(project.redirect_uris) : uris_text),
+                          uris.text("redirect_uris", joinLines(project.redirect_uris))),
                  "Save redirect URIs");
+    if (area == Area::admin) {
+        body += projectSettings(ctx, viewer, project, base, refused_action, submitted);
+    }
     body += "<h2>Credentials</h2>\n";
     if (project.client_type == "confidential") {
         body += form(base + "/rotate-secret", viewer.csrf, {}, "Rotate client secret");
@@ -508,6 +709,67 @@ http::Response projectDetail(const Viewer& viewer, Area area, const sdk::Project
                      "button danger");
     }
     return page(area, viewer.csrf, status, project.name, body);
+}
+
+// Reads the form of a settings action into `patch`; a problem the service cannot see (a
+// duration that does not parse), named by its field, or nullopt.
+std::optional<std::string> readSettings(const std::string& action, const sdk::Fields& form,
+                                        admin::ProjectPatch& patch) {
+    if (action == "access-policy") {
+        sdk::AccessPolicy policy;
+        policy.roles = words(form.get("roles"));
+        policy.email_domains = words(form.get("email_domains"));
+        policy.statuses = words(form.get("statuses"));
+        policy.require_verified_email = form.get("require_verified_email") == "1";
+        policy.authenticators = allValues(form, "policy_authenticators");
+        patch.policy = std::move(policy);
+        return std::nullopt;
+    }
+    if (action == "grants") {
+        patch.grant_types = allValues(form, "grant_types");
+        patch.scopes = words(form.get("scopes"));
+        patch.authenticators = allValues(form, "authenticators");
+        return std::nullopt;
+    }
+    // tokens
+    for (const char* name : {"access_ttl", "refresh_ttl", "id_token_ttl"}) {
+        const std::string text = trim(form.get(name));
+        sdk::Seconds seconds = 0;
+        if (!text.empty()) {
+            auto parsed = config::parseDuration(text);
+            if (!parsed) {
+                return std::string(name) + ": " + parsed.error().message;
+            }
+            seconds = *parsed;
+        }
+        const std::string_view field(name);
+        (field == "access_ttl"    ? patch.access_ttl
+         : field == "refresh_ttl" ? patch.refresh_ttl
+                                  : patch.id_token_ttl) = seconds;
+    }
+    patch.id_token_alg = form.get("id_token_alg");
+    return std::nullopt;
+}
+
+// The dashboard's own project must keep letting the administrator in.
+std::optional<std::string> lockoutProblem(const sdk::Project& project,
+                                          const admin::ProjectPatch& patch,
+                                          const sdk::User& viewer) {
+    if (project.client_id != kDashClientId) {
+        return std::nullopt;
+    }
+    if (patch.grant_types && std::find(patch.grant_types->begin(), patch.grant_types->end(),
+                                       "authorization_code") == patch.grant_types->end()) {
+        return "grant_types: the dashboard signs in with authorization_code, which must stay";
+    }
+    if (patch.policy) {
+        sdk::AccessPolicy without_methods = *patch.policy;
+        without_methods.authenticators.clear();
+        if (auto reason = oauth::accessDenialReason(without_methods, viewer, {})) {
+            return "access_policy: it would lock you out of the dashboard (" + *reason + ")";
+        }
+    }
+    return std::nullopt;
 }
 
 // /admin/projects/<id>[/<action>] and /apps/<id>[/<action>].
@@ -529,39 +791,56 @@ http::Response projectAction(Service& svc, http::Request& request, const Viewer&
         return oauth::errorPage(404, "Not found", "There is no such app.");
     }
     const std::string action = parts.size() == 2 ? parts[1] : std::string();
+    const oauth::ProviderContext& ctx = svc.context();
     if (request.method != "POST") {
         if (!action.empty()) {
             return oauth::errorPage(404, "Not found", "There is no such page.");
         }
-        return projectDetail(viewer, area, *project, {});
+        return projectDetail(ctx, viewer, area, *project, {});
     }
     const admin::Actor actor = actorOf(request, viewer, area);
-    const oauth::ProviderContext& ctx = svc.context();
-    if (action == "redirect-uris") {
-        const std::string text = request.form.get("redirect_uris");
-        auto uris = lines(text);
-        if (project->client_id == kDashClientId &&
-            std::find(uris.begin(), uris.end(), callbackUri(ctx)) == uris.end()) {
-            return projectDetail(viewer, area, *project,
-                                 "redirect_uris: the dashboard's own callback URI must stay", 400,
-                                 text);
-        }
-        admin::ProjectPatch patch;
-        patch.redirect_uris = std::move(uris);
+    // A refused change shows the page again with the message and the input kept.
+    const auto refused = [&](const std::string& message) {
+        return projectDetail(ctx, viewer, area, *project, message, 400, action, request.form);
+    };
+    const auto save = [&](const admin::ProjectPatch& patch, const std::string& done) {
         auto updated = svc.updateProject(project->client_id, patch, actor);
         if (!updated) {
             if (updated.error().code == sdk::ErrorCode::invalid_argument) {
-                return projectDetail(viewer, area, *project, updated.error().message, 400, text);
+                return refused(updated.error().message);
             }
             return unavailable("The project could not be saved.");
         }
-        return projectDetail(viewer, area, *updated, "Redirect URIs saved.");
+        return projectDetail(ctx, viewer, area, *updated, done);
+    };
+    if (action == "redirect-uris") {
+        auto uris = lines(request.form.get("redirect_uris"));
+        if (project->client_id == kDashClientId &&
+            std::find(uris.begin(), uris.end(), callbackUri(ctx)) == uris.end()) {
+            return refused("redirect_uris: the dashboard's own callback URI must stay");
+        }
+        admin::ProjectPatch patch;
+        patch.redirect_uris = std::move(uris);
+        return save(patch, "Redirect URIs saved.");
+    }
+    if (area == Area::admin &&
+        (action == "access-policy" || action == "grants" || action == "tokens")) {
+        admin::ProjectPatch patch;
+        if (auto problem = readSettings(action, request.form, patch)) {
+            return refused(*problem);
+        }
+        if (auto problem = lockoutProblem(*project, patch, viewer.user)) {
+            return refused(*problem);
+        }
+        return save(patch, action == "access-policy" ? "Access policy saved."
+                           : action == "grants"      ? "Grants and scopes saved."
+                                                     : "Token settings saved.");
     }
     if (action == "rotate-secret") {
         auto secret = svc.rotateSecret(project->client_id, actor);
         if (!secret) {
             if (secret.error().code == sdk::ErrorCode::invalid_argument) {
-                return projectDetail(viewer, area, *project, secret.error().message, 400);
+                return projectDetail(ctx, viewer, area, *project, secret.error().message, 400);
             }
             return unavailable("The secret could not be rotated.");
         }
@@ -572,7 +851,7 @@ http::Response projectAction(Service& svc, http::Request& request, const Viewer&
         auto key = svc.rotateSigningKey(project->client_id, grace, actor);
         if (!key) {
             if (key.error().code == sdk::ErrorCode::invalid_argument) {
-                return projectDetail(viewer, area, *project, key.error().message, 400);
+                return projectDetail(ctx, viewer, area, *project, key.error().message, 400);
             }
             return unavailable("The signing key could not be rotated.");
         }
@@ -918,9 +1197,17 @@ std::string_view dashStylesheet() noexcept {
   font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.9375rem;
   border: 1px solid #687385; border-radius: 0.375rem; }
 .dash .field input[type=checkbox] { display: inline; width: auto; min-height: 0; }
+.dash .hint { margin: 0.25rem 0 0; font-size: 0.875rem; color: #4a5363; }
+.dash .choices { margin: 0 0 1rem; padding: 0; border: 0; min-width: 0; }
+.dash .choices legend { padding: 0; margin: 0 0 0.25rem; font-weight: 600; }
+.dash .choices label, .dash label.check { display: inline-flex; align-items: center;
+  gap: 0.5rem; min-height: 2.75rem; margin: 0 1.25rem 0 0; font-weight: 400; }
+.dash .choices input[type=checkbox], .dash label.check input[type=checkbox] { width: 1.25rem;
+  height: 1.25rem; margin: 0; min-height: 0; accent-color: #1746c2; }
 .dash-table { width: 100%; border-collapse: collapse; margin: 0 0 1.25rem; font-size: 0.9375rem; }
 .dash-table th, .dash-table td { text-align: left; vertical-align: top; padding: 0.5rem 0.625rem;
   border-bottom: 1px solid #e4e7ec; overflow-wrap: anywhere; }
+.dash-table th { overflow-wrap: break-word; }
 .dash-table thead th { color: #4a5363; font-weight: 600; border-bottom: 1px solid #d0d5dd; }
 .dash-table td form { margin: 0; }
 .dash-table .button { min-height: 2rem; padding: 0.25rem 0.75rem; }

@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // An administrator in a real browser: headless Chromium (Debian's) driven by playwright-core,
 // with JavaScript disabled (the dashboard needs none). Signs in to /admin through the
-// provider's login page, creates a project, adds a redirect URI, rotates its secret, opens
-// the users and audit pages, registers an app under My Apps, and opens /register. Checks that
-// no page logs a CSP violation or fails to load a resource, and that every field has a label.
+// provider's login page, creates a project, adds a redirect URI, edits its access policy (and
+// checks that a user the policy refuses now gets access_denied at sign-in), rotates its secret,
+// edits its access-token lifetime (and checks expires_in at the token endpoint), opens the
+// users and audit pages, registers an app under My Apps, and opens /register. Checks that no
+// page logs a CSP violation or fails to load a resource, that every field has a label, that
+// the project page's focus order follows its fields and that it fits a phone screen.
 // Screenshots of each page go to SCREENSHOT_DIR (docs/screenshots).
 //
-// Env: ISSUER ADMIN_EMAIL ADMIN_PASSWORD [SCREENSHOT_DIR] [CHROMIUM=/usr/bin/chromium]
+// Env: ISSUER ADMIN_EMAIL ADMIN_PASSWORD USER_EMAIL USER_PASSWORD [SCREENSHOT_DIR]
+//      [CHROMIUM=/usr/bin/chromium]
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { check, equal, optionalEnv, requireEnv, run, step } from '../clients/lib/check.mjs';
+import { check, deepEqual, equal, optionalEnv, requireEnv, run, step } from '../clients/lib/check.mjs';
 
 const require = createRequire(new URL('../clients/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
@@ -19,6 +25,11 @@ const { chromium } = require('playwright-core');
 const ISSUER = requireEnv('ISSUER');
 const ADMIN_EMAIL = requireEnv('ADMIN_EMAIL');
 const ADMIN_PASSWORD = requireEnv('ADMIN_PASSWORD');
+const USER_EMAIL = requireEnv('USER_EMAIL');
+const USER_PASSWORD = requireEnv('USER_PASSWORD');
+// The project's redirect URI: a tiny page on a free loopback port, so the browser lands
+// somewhere real (set in main).
+let CALLBACK = '';
 const SCREENSHOT_DIR = optionalEnv('SCREENSHOT_DIR', '');
 const CHROMIUM = optionalEnv('CHROMIUM', '/usr/bin/chromium');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -43,16 +54,67 @@ async function submit(page, form_selector) {
     page.locator(`${form_selector} [type="submit"]`).first().click()]);
 }
 
-async function main() {
+async function launch() {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'authd-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM, headless: true, args: ARGS,
     viewport: { width: 1200, height: 800 }, javaScriptEnabled: false,
   });
+  return { context, profile };
+}
+
+function authorizeUrl(client_id) {
+  const url = new URL(`${ISSUER}/oauth/authorize`);
+  url.searchParams.set('client_id', client_id);
+  url.searchParams.set('redirect_uri', CALLBACK);
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('scope', 'openid email');
+  url.searchParams.set('state', 'st-admin-mjs');
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  url.searchParams.set('code_challenge', crypto.createHash('sha256').update(verifier).digest('base64url'));
+  url.searchParams.set('code_challenge_method', 'S256');
+  return url.toString();
+}
+
+// expires_in of a client_credentials access token.
+async function accessTokenLifetime(client_id, client_secret) {
+  const response = await fetch(`${ISSUER}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id, client_secret }),
+  });
+  const body = await response.json();
+  equal(response.status, 200, `client_credentials answered ${JSON.stringify(body)}`);
+  return body.expires_in;
+}
+
+function startCallbackServer() {
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><title>Client</title><h1>Back at the client</h1>');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+async function main() {
+  const callback_server = await startCallbackServer();
+  CALLBACK = `http://127.0.0.1:${callback_server.address().port}/callback`;
+  const { context, profile } = await launch();
+  const second = await launch();
   const problems = [];
   try {
     const page = await context.newPage();
+    // Chromium logs each 400 page it loads; the pages that refuse a bad value on purpose are
+    // counted here and not reported.
+    let refusals_expected = 0;
     page.on('console', (m) => {
+      if (refusals_expected > 0 && /status of 400/.test(m.text())) {
+        refusals_expected -= 1;
+        return;
+      }
       if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
     });
     page.on('response', (r) => {
@@ -71,7 +133,7 @@ async function main() {
     step('create a project through the form');
     await page.getByLabel('Name').fill('Browser Made');
     await page.getByLabel('Description').fill('created by Chromium');
-    await page.getByLabel(/Redirect URIs/).fill('http://127.0.0.1:3000/callback');
+    await page.getByLabel(/Redirect URIs/).fill(CALLBACK);
     await shot(page, 'admin-projects.png');
     await submit(page, 'form[action="/admin/projects"]');
     const client_id = (await page.locator('tr:has(th:text-is("client_id")) code').textContent()).trim();
@@ -84,11 +146,63 @@ async function main() {
     await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: 'Continue' }).click()]);
     equal(new URL(page.url()).pathname, `/admin/projects/${client_id}`, 'on the project page');
     check(!(await page.content()).includes(secret), 'the secret is not shown again');
-    await page.getByLabel('One per line').fill('http://127.0.0.1:3000/callback\nhttps://app.example.com/cb');
+    await page.getByLabel('One per line').fill(`${CALLBACK}\nhttps://app.example.com/cb`);
     await submit(page, `form[action="/admin/projects/${client_id}/redirect-uris"]`);
     check((await page.content()).includes('Redirect URIs saved.'), 'the URIs were saved');
     await labelled(page, 'project page');
+
+    step('the project page: focus order and a phone screen');
+    const positive = await page.evaluate(() => [...document.querySelectorAll('[tabindex]')]
+      .filter((el) => el.tabIndex > 0).map((el) => el.outerHTML));
+    check(positive.length === 0, 'no tabindex reorders the fields', positive);
+    await page.focus('#f-roles');
+    const order = ['f-roles'];
+    for (let i = 0; i < 3; i += 1) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.name));
+    }
+    deepEqual(order, ['f-roles', 'f-email_domains', 'f-statuses', 'require_verified_email'],
+      'Tab walks the access policy fields in order');
+    await page.setViewportSize({ width: 375, height: 812 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, 'the project page fits a 375px-wide screen', overflow);
+    await shot(page, 'admin-project-phone.png');
+    await page.setViewportSize({ width: 1200, height: 800 });
+
+    step('edit the access policy: only admins');
+    await page.getByLabel('Allowed roles').fill('admin');
+    await submit(page, `form[action="/admin/projects/${client_id}/access-policy"]`);
+    check((await page.content()).includes('Access policy saved.'), 'the policy was saved');
+    equal(await page.getByLabel('Allowed roles').inputValue(), 'admin', 'the page shows the new policy');
     await shot(page, 'admin-project.png');
+
+    step('a bad policy value shows an error and changes nothing');
+    await page.getByLabel('Allowed email domains').fill('localhost');
+    refusals_expected += 1;
+    await submit(page, `form[action="/admin/projects/${client_id}/access-policy"]`);
+    const alert = await page.locator('[role="alert"]').innerText();
+    check(alert.includes('access_policy.email_domains'), 'the error names the field', alert);
+    equal(await page.getByLabel('Allowed email domains').inputValue(), 'localhost', 'the input is kept');
+
+    step('a user the policy refuses gets access_denied at sign-in');
+    const refused = await second.context.newPage();
+    await refused.goto(authorizeUrl(client_id));
+    check(new URL(refused.url()).pathname.startsWith('/login'), 'the user reaches the login page', refused.url());
+    await refused.getByLabel(/e-?mail/i).fill(USER_EMAIL);
+    await refused.getByLabel(/password/i).fill(USER_PASSWORD);
+    await Promise.all([refused.waitForURL((u) => u.toString().startsWith(CALLBACK), { timeout: 15000 }),
+      refused.locator('form:has(input[name="password"]) [type="submit"]').click()]);
+    const denied = new URL(refused.url());
+    equal(denied.searchParams.get('error'), 'access_denied', 'the client hears access_denied');
+    equal(denied.searchParams.get('code'), null, 'and gets no code');
+    await refused.close();
+    step('the admin, whom the policy admits, is not refused');
+    const admitted = await context.newPage();
+    await admitted.goto(authorizeUrl(client_id));
+    check(!admitted.url().includes('error=access_denied'), 'the admin is admitted', admitted.url());
+    check(await admitted.locator('button[name="decision"][value="allow"]').count() === 1,
+      'the admin is asked for consent', admitted.url());
+    await admitted.close();
 
     step('rotate the secret');
     await submit(page, `form[action="/admin/projects/${client_id}/rotate-secret"]`);
@@ -96,6 +210,20 @@ async function main() {
     equal(rotated.length, 64, 'a new secret is shown');
     check(rotated !== secret, 'the secret changed');
     await shot(page, 'admin-secret-rotated.png');
+
+    step('edit the access-token lifetime and see it at the token endpoint');
+    equal(await accessTokenLifetime(client_id, rotated), 300, 'the default lifetime first');
+    await page.goto(`${ISSUER}/admin/projects/${client_id}`);
+    await page.getByLabel('Access token lifetime').fill('15m');
+    await submit(page, `form[action="/admin/projects/${client_id}/tokens"]`);
+    check((await page.content()).includes('Token settings saved.'), 'the lifetime was saved');
+    equal(await accessTokenLifetime(client_id, rotated), 900, 'tokens now live 15 minutes');
+    await page.getByLabel('Access token lifetime').fill('soon');
+    refusals_expected += 1;
+    await submit(page, `form[action="/admin/projects/${client_id}/tokens"]`);
+    const ttl_alert = await page.locator('[role="alert"]').innerText();
+    check(ttl_alert.includes('access_ttl'), 'a bad lifetime is refused, naming the field', ttl_alert);
+    equal(await accessTokenLifetime(client_id, rotated), 900, 'and changes nothing');
 
     step('users and audit pages');
     await page.goto(`${ISSUER}/admin/users`);
@@ -127,10 +255,14 @@ async function main() {
     await labelled(register, 'register page');
     await shot(register, 'register.png');
 
+    equal(refusals_expected, 0, 'each refused form answered 400');
     check(problems.length === 0, 'no console error, CSP violation or failed resource', problems);
   } finally {
     await context.close();
+    await second.context.close();
     fs.rmSync(profile, { recursive: true, force: true });
+    fs.rmSync(second.profile, { recursive: true, force: true });
+    callback_server.close();
   }
 }
 
