@@ -310,7 +310,10 @@ BOOST_AUTO_TEST_CASE(no_or_a_bad_token_is_401_on_every_route) {
         {"DELETE", "/sessions/s"},
         {"GET", "/audit-events"},
         {"GET", "/keys"},
-        {"POST", "/keys/rotate"}};
+        {"POST", "/keys/rotate"},
+        {"GET", "/invites"},
+        {"POST", "/invites"},
+        {"DELETE", "/invites/0123456789abcdef"}};
     for (const Headers& headers : {Headers{}, Headers{{"Authorization", "Bearer wrong"}},
                                    Headers{{"Authorization", "Basic " + kAdminToken}}}) {
         for (const auto& [method, path] : routes) {
@@ -330,6 +333,14 @@ BOOST_AUTO_TEST_CASE(a_signed_in_non_admin_is_403_and_an_admin_session_works) {
     const HttpResult refused = browser.request("GET", "/admin/api/v1/projects", "", {});
     BOOST_TEST(refused.status == 403, refused.body);
     BOOST_TEST(str(json(refused.body), "error") == "forbidden");
+    for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+             {"GET", "/admin/api/v1/invites"},
+             {"POST", "/admin/api/v1/invites"},
+             {"DELETE", "/admin/api/v1/invites/0123456789abcdef"}}) {
+        const HttpResult r =
+            browser.request(method, path, method == "GET" ? "" : "{}", {{"Origin", kIssuerOrigin}});
+        BOOST_TEST(r.status == 403, method << " " << path << ": " << r.body);
+    }
 
     const User boss = createUser("admin");
     Browser admin_browser;
@@ -699,6 +710,84 @@ BOOST_AUTO_TEST_CASE(provider_key_rotation_publishes_new_and_old_keys) {
     BOOST_TEST(has(itemIds(api("GET", "/keys"), "kid"), kid));
     BOOST_TEST(api("POST", "/keys/rotate", R"({"alg":"HS256"})").status == 400);
     BOOST_TEST(api("POST", "/keys/rotate", R"({"alg":"RS256","size":2})").status == 400);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(invites)
+
+BOOST_AUTO_TEST_CASE(create_list_and_withdraw_without_ever_listing_the_code) {
+    const HttpResult made = api("POST", "/invites", "{}");
+    BOOST_TEST_REQUIRE(made.status == 201, made.body);
+    const auto invite = json(made.body);
+    const std::string id = str(invite, "id");
+    const std::string code = str(invite, "code");
+    BOOST_TEST(std::regex_match(id, std::regex("[0-9a-f]{16}")), id);
+    BOOST_TEST(code.size() >= 20U);
+    BOOST_TEST(str(invite, "actor") == "bootstrap_admin_token");
+    BOOST_TEST(invite->isNull("created_by"));
+    const auto created_at = invite->getValue<std::int64_t>("created_at");
+    BOOST_TEST(invite->getValue<std::int64_t>("expires_at") == created_at + 7 * 86400);
+    // Without a body too.
+    const HttpResult second = api("POST", "/invites");
+    BOOST_TEST_REQUIRE(second.status == 201, second.body);
+    const std::string second_id = str(json(second.body), "id");
+
+    const HttpResult listed = api("GET", "/invites?limit=200");
+    BOOST_TEST_REQUIRE(listed.status == 200, listed.body);
+    BOOST_TEST(has(itemIds(listed, "id"), id));
+    BOOST_TEST(has(itemIds(listed, "id"), second_id));
+    BOOST_TEST(!contains(listed.body, code), "the list never shows a code");
+    BOOST_TEST(!contains(listed.body, "\"code\""));
+
+    // Paging: limit 1 walks every invite.
+    std::vector<std::string> seen;
+    std::string cursor;
+    for (int page = 0; page < 100; ++page) {
+        const HttpResult one =
+            api("GET", "/invites?limit=1" + (cursor.empty() ? "" : "&cursor=" + encode(cursor)));
+        BOOST_TEST_REQUIRE(one.status == 200, one.body);
+        const auto ids = itemIds(one, "id");
+        BOOST_TEST(ids.size() <= 1U);
+        seen.insert(seen.end(), ids.begin(), ids.end());
+        if (json(one.body)->isNull("next_cursor")) {
+            break;
+        }
+        cursor = str(json(one.body), "next_cursor");
+    }
+    BOOST_TEST(has(seen, id));
+    BOOST_TEST(has(seen, second_id));
+
+    BOOST_TEST(api("DELETE", "/invites/" + id).status == 204);
+    BOOST_TEST(!has(itemIds(api("GET", "/invites?limit=200"), "id"), id));
+    BOOST_TEST(has(itemIds(api("GET", "/invites?limit=200"), "id"), second_id));
+    const HttpResult again = api("DELETE", "/invites/" + id);
+    BOOST_TEST(again.status == 404, again.body);
+    BOOST_TEST(str(json(again.body), "error") == "not_found");
+
+    // Both changes are audited, with the invite's id and the actor.
+    const HttpResult created_events = api("GET", "/audit-events?type=invite.created&limit=200");
+    BOOST_TEST(contains(created_events.body, "\"invite\":\"" + id + "\""), created_events.body);
+    const HttpResult withdrawn = api("GET", "/audit-events?type=invite.withdrawn&limit=200");
+    BOOST_TEST(contains(withdrawn.body, "\"invite\":\"" + id + "\""), withdrawn.body);
+    BOOST_TEST(contains(withdrawn.body, "bootstrap_admin_token"));
+}
+
+BOOST_AUTO_TEST_CASE(bad_invite_requests_are_refused) {
+    const HttpResult body = api("POST", "/invites", R"({"ttl":"1d"})");
+    BOOST_TEST(body.status == 400, body.body);
+    BOOST_TEST(contains(errorDescription(body), "unknown field: ttl"));
+    BOOST_TEST(api("POST", "/invites", "not json").status == 400);
+    const HttpResult malformed = api("DELETE", "/invites/not-an-id");
+    BOOST_TEST(malformed.status == 400, malformed.body);
+    BOOST_TEST(contains(errorDescription(malformed), "id"));
+    BOOST_TEST(api("DELETE", "/invites/ABCDEF0123456789").status == 400);
+    BOOST_TEST(api("DELETE", "/invites/0000000000000000").status == 404);
+    BOOST_TEST(api("GET", "/invites?limit=0").status == 400);
+    BOOST_TEST(api("GET", "/invites?cursor=%21%21%21").status == 400);
+    BOOST_TEST(api("PUT", "/invites").status == 405);
+    BOOST_TEST(api("GET", "/invites/0123456789abcdef").status == 405);
+    BOOST_TEST(api("DELETE", "/invites/a/b").status == 404);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

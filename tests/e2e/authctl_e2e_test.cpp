@@ -321,3 +321,58 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_failures_exit_1) {
     BOOST_TEST(wrong_token.code == 1);
     BOOST_TEST(contains(wrong_token.err, "401"), wrong_token.err);
 }
+
+BOOST_AUTO_TEST_CASE(invites_create_list_delete_in_both_modes) {
+    Running& r = running();
+    const Run made = authctl(r.dir, {"--json", "invites", "create"}, r.env);
+    BOOST_TEST_REQUIRE(made.code == 0, made.err);
+    const std::string id = str(json(made.out), "id");
+    const std::string code = str(json(made.out), "code");
+    BOOST_TEST_REQUIRE(id.size() == 16U, made.out);
+    BOOST_TEST(!code.empty());
+    const Run table = authctl(r.dir, {"invites", "list", "--limit", "200"}, r.env);
+    BOOST_TEST_REQUIRE(table.code == 0, table.err);
+    BOOST_TEST(table.out.rfind("ID", 0) == 0U, table.out);
+    BOOST_TEST(contains(table.out, id));
+    BOOST_TEST(!contains(table.out, code));
+    BOOST_TEST(authctl(r.dir, {"invites", "delete", id}, r.env).code == 0);
+    BOOST_TEST(!contains(authctl(r.dir, {"invites", "list"}, r.env).out, id));
+    const Run gone = authctl(r.dir, {"invites", "delete", id}, r.env);
+    BOOST_TEST(gone.code == 1);
+    BOOST_TEST(contains(gone.err, "404"), gone.err);
+    const Run malformed = authctl(r.dir, {"invites", "delete", "xyz"}, r.env);
+    BOOST_TEST(malformed.code == 1);
+    BOOST_TEST(contains(malformed.err, "400: id"), malformed.err);
+    BOOST_TEST(authctl(r.dir, {"invites", "delete"}, r.env).code == 2);
+    BOOST_TEST(authctl(r.dir, {"invites", "create", "extra"}, r.env).code == 2);
+    BOOST_TEST(authctl(r.dir, {"invites", "list", "--colour", "red"}, r.env).code == 2);
+
+    // Directly on the store, with the server down; the server then sees the same invites.
+    TempDir dir;
+    const std::string config =
+        dir.write("authd.yaml", configYaml(dir, "authd_authctl_e2e_invites"));
+    const Run direct = authctl(dir, {"--config", config, "--json", "invites", "create"});
+    BOOST_TEST_REQUIRE(direct.code == 0, direct.err);
+    const std::string direct_id = str(json(direct.out), "id");
+    BOOST_TEST(str(json(direct.out), "actor") == "authctl");
+    const Run kept = authctl(dir, {"--config", config, "--json", "invites", "create"});
+    BOOST_TEST_REQUIRE(kept.code == 0, kept.err);
+    const std::string kept_id = str(json(kept.out), "id");
+    const Run direct_list = authctl(dir, {"--config", config, "invites", "list"});
+    BOOST_TEST(direct_list.code == 0, direct_list.err);
+    BOOST_TEST(contains(direct_list.out, direct_id));
+    BOOST_TEST(contains(direct_list.out, "authctl"));
+    BOOST_TEST(authctl(dir, {"--config", config, "invites", "delete", direct_id}).code == 0);
+    BOOST_TEST(authctl(dir, {"--config", config, "invites", "delete", direct_id}).code == 1);
+    AuthdProcess::Options options;
+    options.env = {{"AUTHD_ADMIN_TOKEN", kAdminToken}};
+    AuthdProcess server(config, options);
+    const HttpResult listed =
+        server.get("/admin/api/v1/invites", {{"Authorization", "Bearer " + kAdminToken}});
+    BOOST_TEST_REQUIRE(listed.status == 200, listed.body);
+    BOOST_TEST(contains(listed.body, kept_id));
+    BOOST_TEST(!contains(listed.body, direct_id));
+    const HttpResult audit = server.get("/admin/api/v1/audit-events?type=invite.withdrawn",
+                                        {{"Authorization", "Bearer " + kAdminToken}});
+    BOOST_TEST(contains(audit.body, direct_id), audit.body);
+}

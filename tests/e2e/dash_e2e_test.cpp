@@ -39,6 +39,7 @@
 #include <Poco/URI.h>
 #include <boost/test/unit_test.hpp>
 
+#include "crypto/hash.hpp"
 #include "support/authd_process.hpp"
 
 using authd::test::AuthdProcess;
@@ -1158,6 +1159,11 @@ BOOST_AUTO_TEST_CASE(invite_registration_needs_a_code_made_in_the_dashboard) {
     BOOST_TEST_REQUIRE(made.status == 200);
     const std::string code = shownValue(made.body, "invite_code");
     BOOST_TEST_REQUIRE(!code.empty());
+    // Listed by an id derived from its hash, never by the code itself.
+    const std::string id = authd::crypto::sha256Hex(code).substr(0, 16);
+    const HttpResult listed = admin.get("/admin/invites");
+    BOOST_TEST(contains(listed.body, "<code>" + id + "</code>"), listed.body);
+    BOOST_TEST(!contains(listed.body, code));
 
     const auto before = outboxFiles(target);
     BOOST_TEST(contains(
@@ -1182,4 +1188,43 @@ BOOST_AUTO_TEST_CASE(invite_registration_needs_a_code_made_in_the_dashboard) {
             browser, {{"email", "inv3@example.com"}, {"password", kPassword}, {"invite", second}})
             .body,
         "Check your email"));
+}
+
+BOOST_AUTO_TEST_CASE(an_invite_withdrawn_in_the_dashboard_no_longer_works) {
+    Server& target = inviteServer();
+    User admin_user;
+    Browser admin = adminBrowser(&admin_user, target);
+    const std::string csrf = csrfOf(admin, "/admin/invites");
+    const std::string code =
+        shownValue(admin.postForm("/admin/invites", {{"csrf_token", csrf}}).body, "invite_code");
+    BOOST_TEST_REQUIRE(!code.empty());
+    const std::string id = authd::crypto::sha256Hex(code).substr(0, 16);
+    const std::string withdraw = "/admin/invites/" + id + "/withdraw";
+    const HttpResult listed = admin.get("/admin/invites");
+    BOOST_TEST(contains(listed.body, "action=\"" + withdraw + "\""));
+    BOOST_TEST(contains(listed.body, admin_user.email), "the creator is named");
+
+    // CSRF first: without a token (or with another admin's) nothing is withdrawn.
+    BOOST_TEST(admin.postForm(withdraw, {}).status == 403);
+    Browser other = adminBrowser(nullptr, target);
+    BOOST_TEST(admin.postForm(withdraw, {{"csrf_token", csrfOf(other, "/admin/invites")}}).status ==
+               403);
+    BOOST_TEST(contains(admin.get("/admin/invites").body, withdraw));
+
+    const HttpResult done = admin.postForm(withdraw, {{"csrf_token", csrf}});
+    BOOST_TEST_REQUIRE(done.status == 200, done.body);
+    BOOST_TEST(contains(done.body, "Invite " + id + " withdrawn."));
+    BOOST_TEST(!contains(done.body, withdraw));
+    BOOST_TEST(admin.postForm(withdraw, {{"csrf_token", csrf}}).status == 404);
+    BOOST_TEST(admin.postForm("/admin/invites/nothex/withdraw", {{"csrf_token", csrf}}).status ==
+               404);
+    BOOST_TEST(admin.get(withdraw).status == 404);
+
+    Browser browser(target);
+    BOOST_TEST(
+        postRegistration(browser,
+                         {{"email", "late@example.com"}, {"password", kPassword}, {"invite", code}})
+            .status == 400);
+    const HttpResult audit = admin.get("/admin/audit?type=invite.withdrawn");
+    BOOST_TEST(contains(audit.body, id), audit.body);
 }

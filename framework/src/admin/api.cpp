@@ -367,6 +367,16 @@ Poco::JSON::Object::Ptr keyJson(const tokens::KeyInfo& key) {
     return out;
 }
 
+Poco::JSON::Object::Ptr inviteJson(const Invite& invite) {
+    Poco::JSON::Object::Ptr out = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    out->set("id", invite.id);
+    out->set("created_by", optionalText(invite.created_by));
+    out->set("actor", invite.actor);
+    out->set("created_at", invite.created_at);
+    out->set("expires_at", invite.expires_at);
+    return out;
+}
+
 template <typename T, typename F>
 http::Response listReply(const sdk::Slice<T>& slice, F&& toJson) {
     Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -583,6 +593,28 @@ class AdminApi {
                 return rotateKey(request, actor);
             }
             return methodNotAllowed("POST");
+        }
+        if (path == "/invites") {
+            if (get) {
+                return listInvites(request);
+            }
+            if (method == "POST") {
+                return createInvite(request, actor);
+            }
+            return methodNotAllowed("GET, HEAD, POST");
+        }
+        if (path.rfind("/invites/", 0) == 0) {
+            const auto parts = segments(path.substr(9));
+            if (parts.size() != 1 || parts[0].empty()) {
+                return apiError(404, "not_found", "no such admin route");
+            }
+            if (method != "DELETE") {
+                return methodNotAllowed("DELETE");
+            }
+            if (auto done = service_.withdrawInvite(parts[0], actor); !done) {
+                return fromError(done.error());
+            }
+            return noContent();
         }
         if (path.rfind("/projects/", 0) == 0) {
             const auto parts = segments(path.substr(10));
@@ -911,6 +943,26 @@ class AdminApi {
         return listReply(*listed, eventJson);
     }
 
+    http::Response listInvites(const http::Request& request) {
+        const int limit = limitOf(request);
+        auto listed = service_.listInvites(request.query.get("cursor"), limit);
+        if (!listed) {
+            return fromError(listed.error());
+        }
+        return listReply(*listed, inviteJson);
+    }
+
+    http::Response createInvite(const http::Request& request, const Actor& actor) {
+        parseBody(request, {});
+        auto created = service_.createInvite(actor);
+        if (!created) {
+            return fromError(created.error());
+        }
+        auto out = inviteJson(created->invite);
+        out->set("code", created->code);
+        return reply(201, *out);
+    }
+
     http::Response listKeys() {
         sdk::Slice<tokens::KeyInfo> slice;
         slice.items = service_.listProviderKeys();
@@ -964,10 +1016,11 @@ void addAdminApiRoutes(http::Router& router, oauth::ProviderContext& ctx) {
     const http::Handler handler = [api](http::Request& request) { return api->handle(request); };
     const std::vector<std::string> all = {"GET", "POST", "PUT", "PATCH", "DELETE"};
     const std::string base(kBase);
-    for (const char* exact : {"/projects", "/users", "/audit-events", "/keys", "/keys/rotate"}) {
+    for (const char* exact :
+         {"/projects", "/users", "/audit-events", "/keys", "/keys/rotate", "/invites"}) {
         router.add(all, base + exact, handler);
     }
-    for (const char* prefix : {"/projects/", "/users/", "/sessions/"}) {
+    for (const char* prefix : {"/projects/", "/users/", "/sessions/", "/invites/"}) {
         router.addPrefix(all, base + prefix, handler);
     }
 }

@@ -63,7 +63,10 @@ constexpr const char* kUsage =
     "  audit list [--user ID] [--project ID] [--type T] [--since UNIX] [--until UNIX]\n"
     "             [--limit N] [--cursor C]\n"
     "  keys list\n"
-    "  keys rotate [--alg RS256|ES256|EdDSA] [--keep-for DURATION]\n";
+    "  keys rotate [--alg RS256|ES256|EdDSA] [--keep-for DURATION]\n"
+    "  invites list [--limit N] [--cursor C]\n"
+    "  invites create\n"
+    "  invites delete INVITE_ID\n";
 
 struct UsageError {
     std::string message;
@@ -408,6 +411,25 @@ Call buildCall(const std::string& group, const std::string& command,
                 body.set("keep_for", *keep);
             }
             return {"POST", "/keys/rotate", stringify(body)};
+        }
+    } else if (group == "invites") {
+        shape.columns = {"id", "created_by", "actor", "created_at", "expires_at"};
+        if (command == "list") {
+            const Args a(rest, {}, {"limit", "cursor"});
+            a.one(0, "no arguments");
+            shape.list = true;
+            return {"GET",
+                    "/invites" + queryOf({{"limit", a.value("limit")}, {"cursor", a.value("cursor")}}),
+                    {}};
+        }
+        if (command == "create") {
+            const Args a(rest, {}, {});
+            a.one(0, "no arguments");
+            return {"POST", "/invites", "{}"};
+        }
+        if (command == "delete") {
+            const Args a(rest, {}, {});
+            return {"DELETE", "/invites/" + pathSegment(a.one(1, "INVITE_ID")), {}};
         }
     } else {
         throw UsageError{"unknown group: " + group};

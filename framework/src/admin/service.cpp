@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "app/project_secrets.hpp"
+#include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 #include "oauth/audit_log.hpp"
 #include "oauth/redirect_uri.hpp"
@@ -154,7 +155,7 @@ std::string effectiveIdTokenAlg(const oauth::ProviderContext& ctx, const sdk::Pr
 AdminService::AdminService(oauth::ProviderContext& ctx) : ctx_(ctx) {}
 
 sdk::AuditEvent AdminService::event(std::string type, const Actor& actor, std::string user_id,
-                                    std::string client_id) const {
+                                    std::string client_id, std::string_view invite_id) const {
     sdk::AuditEvent out;
     out.id = crypto::uuidV4();
     out.time = ctx_.now();
@@ -165,6 +166,13 @@ sdk::AuditEvent AdminService::event(std::string type, const Actor& actor, std::s
     out.detail = actor.user_id.empty()
                      ? oauth::auditDetail({{"actor", actor.kind}})
                      : oauth::auditDetail({{"actor", actor.kind}, {"actor_user", actor.user_id}});
+    if (!invite_id.empty()) {
+        out.detail = actor.user_id.empty()
+                         ? oauth::auditDetail({{"actor", actor.kind}, {"invite", invite_id}})
+                         : oauth::auditDetail({{"actor", actor.kind},
+                                               {"actor_user", actor.user_id},
+                                               {"invite", invite_id}});
+    }
     return out;
 }
 
@@ -561,6 +569,103 @@ sdk::Result<std::string> AdminService::signingKey(const std::string& client_id) 
         return sdk::makeError(sdk::ErrorCode::internal, "the signing key does not open");
     }
     return opened;
+}
+
+namespace {
+
+constexpr std::size_t kInviteIdChars = 16;
+
+Invite inviteOf(const sdk::PluginRecord& record) {
+    Invite invite;
+    invite.id = record.key.substr(0, kInviteIdChars);
+    const auto space = record.value.find(' ');
+    if (space == std::string::npos) {
+        invite.actor = "admin_session";
+        invite.created_by = record.value;
+    } else {
+        invite.actor = record.value.substr(0, space);
+        invite.created_by = record.value.substr(space + 1);
+    }
+    invite.expires_at = record.expires_at;
+    invite.created_at = record.expires_at - kInviteTtl;
+    return invite;
+}
+
+bool isInviteId(std::string_view id) {
+    return id.size() == kInviteIdChars && std::all_of(id.begin(), id.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+} // namespace
+
+sdk::Result<CreatedInvite> AdminService::createInvite(const Actor& actor) {
+    CreatedInvite out;
+    out.code = crypto::randomToken(16);
+    if (out.code.empty()) {
+        return sdk::makeError(sdk::ErrorCode::internal, "the CSPRNG failed");
+    }
+    sdk::PluginRecord record;
+    record.ns = std::string(kInviteNamespace);
+    record.key = crypto::sha256Hex(out.code);
+    record.value = actor.kind + " " + actor.user_id;
+    record.expires_at = ctx_.now() + kInviteTtl;
+    out.invite = inviteOf(record);
+    auto stored = writeWithAudit([&](sdk::Storage& tx) { return tx.pluginData().put(record); },
+                                 event("invite.created", actor, actor.user_id, "", out.invite.id));
+    if (!stored) {
+        return storeError(stored.error(), "the invite could not be stored");
+    }
+    return out;
+}
+
+sdk::Result<sdk::Slice<Invite>> AdminService::listInvites(const std::string& cursor, int limit) {
+    auto listed = ctx_.store.pluginData().list(std::string(kInviteNamespace), ctx_.now(), cursor,
+                                               clampLimit(limit));
+    if (!listed) {
+        return storeError(listed.error(), "the invites could not be listed");
+    }
+    sdk::Slice<Invite> out;
+    for (const auto& record : listed->items) {
+        out.items.push_back(inviteOf(record));
+    }
+    out.next_cursor = listed->next_cursor;
+    return out;
+}
+
+sdk::Result<void> AdminService::withdrawInvite(const std::string& id, const Actor& actor) {
+    if (!isInviteId(id)) {
+        return fieldError("id", "must be 16 lower-case hexadecimal digits");
+    }
+    // Keys are the codes' hashes, listed in order: the invite is the live key with this prefix.
+    std::string key;
+    std::string cursor;
+    do {
+        auto page = ctx_.store.pluginData().list(std::string(kInviteNamespace), ctx_.now(),
+                                                 cursor, 1000);
+        if (!page) {
+            return storeError(page.error(), "the invites could not be listed");
+        }
+        for (const auto& record : page->items) {
+            if (record.key.compare(0, kInviteIdChars, id) == 0) {
+                key = record.key;
+            }
+        }
+        cursor = page->next_cursor;
+    } while (key.empty() && !cursor.empty());
+    if (key.empty()) {
+        return sdk::makeError(sdk::ErrorCode::not_found, "no invite " + id);
+    }
+    auto removed = writeWithAudit(
+        [&](sdk::Storage& tx) { return tx.pluginData().remove(std::string(kInviteNamespace), key); },
+        event("invite.withdrawn", actor, actor.user_id, "", id));
+    if (!removed) {
+        if (removed.error().code == sdk::ErrorCode::not_found) {
+            return sdk::makeError(sdk::ErrorCode::not_found, "no invite " + id);
+        }
+        return storeError(removed.error(), "the invite could not be withdrawn");
+    }
+    return sdk::ok();
 }
 
 sdk::Authenticator* AdminService::findAuthenticator(std::string_view kind) const {

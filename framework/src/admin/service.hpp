@@ -84,6 +84,26 @@ struct CreatedProject {
     std::string signing_key;
 };
 
+/// Invite codes (registration: invite): plugin-data records in namespace kInviteNamespace,
+/// keyed by the SHA-256 (hex) of the code, valid kInviteTtl, single use. The value is
+/// "<actor kind> <actor user id>" (a bare user id in records made before it said the kind).
+inline constexpr std::string_view kInviteNamespace = "authd.invite";
+inline constexpr sdk::Seconds kInviteTtl = 7 * 86400;
+
+/// An invite as listed: never the code, which is shown once when it is made.
+struct Invite {
+    std::string id;         ///< the first 16 hex digits of the code's SHA-256
+    std::string created_by; ///< the administrator's user id; empty for the admin token, authctl
+    std::string actor;      ///< the actor kind that made it (Actor::kind)
+    sdk::UnixTime created_at = 0;
+    sdk::UnixTime expires_at = 0;
+};
+
+struct CreatedInvite {
+    Invite invite;
+    std::string code; ///< in clear: shown once
+};
+
 struct UserInput {
     std::string email; ///< required; lower-cased here
     std::string name;
@@ -153,6 +173,12 @@ class AdminService {
     /// Revokes every session and every refresh family of the user; returns how many sessions.
     sdk::Result<std::int64_t> revokeAllSessions(const std::string& user_id, const Actor& actor);
 
+    // Invite codes. list: live invites ordered by id (limit 1..200); withdraw: not_found for
+    // an unknown or already used id, invalid_argument ("id: ...") for a malformed one.
+    sdk::Result<CreatedInvite> createInvite(const Actor& actor);
+    sdk::Result<sdk::Slice<Invite>> listInvites(const std::string& cursor, int limit);
+    sdk::Result<void> withdrawInvite(const std::string& id, const Actor& actor);
+
     // Audit trail, newest first (limit 1..200).
     sdk::Result<sdk::Slice<sdk::AuditEvent>> listAuditEvents(const sdk::AuditQuery& query);
 
@@ -167,7 +193,7 @@ class AdminService {
     sdk::Result<void> writeWithAudit(const std::function<sdk::Result<void>(sdk::Storage&)>& change,
                                      sdk::AuditEvent event);
     sdk::AuditEvent event(std::string type, const Actor& actor, std::string user_id,
-                          std::string client_id) const;
+                          std::string client_id, std::string_view invite_id = {}) const;
     sdk::Result<void> validateProject(const sdk::Project& project) const;
     sdk::Authenticator* findAuthenticator(std::string_view kind) const;
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <memory>
 #include <utility>
 #include <variant>
@@ -1161,25 +1162,98 @@ http::Response auditList(Service& svc, http::Request& request, const Viewer& vie
     return page(Area::admin, viewer.csrf, 200, "Audit events", body);
 }
 
-http::Response invites(Service& svc, http::Request& request, const Viewer& viewer) {
+// /admin/invites: list (never the codes), create (the code shown once), withdraw.
+http::Response invites(Service& svc, http::Request& request, const Viewer& viewer,
+                       const std::string& shown_code = {}, const std::string& message = {},
+                       int status = 200) {
     oauth::ProviderContext& ctx = svc.context();
     const std::string mode = config::registrationModeName(ctx.config.registration);
-    std::string body = "<p>Registration is <strong>" + escapeHtml(mode) + "</strong>";
+    std::string body = messageBox(message, status);
+    body += "<p>Registration is <strong>" + escapeHtml(mode) + "</strong>";
     body += mode == "invite" ? ": a new account needs an invite code.</p>\n"
                              : " (set <code>registration: invite</code> for invite codes to "
                                "be asked for).</p>\n";
-    if (request.method == "POST") {
-        auto code = createInviteCode(ctx, viewer.user.id);
-        if (!code) {
-            return unavailable("The invite code could not be stored.");
-        }
-        oauth::auditBrowserEvent(ctx, request, "invite.created", viewer.user.id, {});
+    if (!shown_code.empty()) {
         body += "<p class=\"notice\" role=\"status\">Copy this code now: it is shown only once "
                 "and works once, for 7 days.</p>\n<table class=\"dash-table\">" +
-                secretRow("invite_code", *code) + "</table>\n";
+                secretRow("invite_code", shown_code) + "</table>\n";
     }
     body += form("/admin/invites", viewer.csrf, {}, "Create an invite code");
-    return page(Area::admin, viewer.csrf, 200, "Invites", body);
+    const std::string cursor = request.query.get("cursor");
+    if (cursor.size() > 512) {
+        return oauth::errorPage(400, "Bad request", "The cursor is too long.");
+    }
+    auto listed = svc.listInvites(cursor, 100);
+    if (!listed) {
+        if (listed.error().code == sdk::ErrorCode::invalid_argument) {
+            return oauth::errorPage(400, "Bad request", listed.error().message);
+        }
+        return unavailable("The invites could not be listed.");
+    }
+    body += "<h2>Open invites</h2>\n";
+    if (listed->items.empty()) {
+        body += "<p class=\"muted\">No open invites.</p>\n";
+    } else {
+        std::map<std::string, std::string> emails;
+        body += "<table class=\"dash-table\"><thead><tr><th>ID</th><th>Created by</th>"
+                "<th>Created</th><th>Expires</th><th></th></tr></thead><tbody>\n";
+        for (const auto& invite : listed->items) {
+            std::string by = invite.actor;
+            if (!invite.created_by.empty()) {
+                auto found = emails.find(invite.created_by);
+                if (found == emails.end()) {
+                    auto user = svc.getUser(invite.created_by);
+                    found = emails.emplace(invite.created_by, user ? user->email : invite.created_by)
+                                .first;
+                }
+                by = found->second;
+            }
+            body += "<tr><td><code>" + escapeHtml(invite.id) + "</code></td><td>" +
+                    escapeHtml(by) + "</td><td>" + timeText(invite.created_at) + "</td><td>" +
+                    timeText(invite.expires_at) + "</td><td>" +
+                    form("/admin/invites/" + invite.id + "/withdraw", viewer.csrf, {}, "Withdraw",
+                         "button secondary") +
+                    "</td></tr>\n";
+        }
+        body += "</tbody></table>\n";
+        if (!listed->next_cursor.empty()) {
+            body += "<p><a href=\"" +
+                    escapeHtml(oauth::appendQuery("/admin/invites",
+                                                  {{"cursor", listed->next_cursor}})) +
+                    "\">More invites</a></p>\n";
+        }
+    }
+    return page(Area::admin, viewer.csrf, status, "Invites", body);
+}
+
+http::Response invitesRoot(Service& svc, http::Request& request, const Viewer& viewer) {
+    if (request.method != "POST") {
+        return invites(svc, request, viewer);
+    }
+    auto created = svc.createInvite(actorOf(request, viewer, Area::admin));
+    if (!created) {
+        return unavailable("The invite code could not be stored.");
+    }
+    return invites(svc, request, viewer, created->code);
+}
+
+// POST /admin/invites/<id>/withdraw.
+http::Response inviteAction(Service& svc, http::Request& request, const Viewer& viewer) {
+    const auto parts = split(request.path_rest, '/');
+    if (request.method != "POST" || parts.size() != 2 || parts[1] != "withdraw" ||
+        !isIdText(parts[0])) {
+        return oauth::errorPage(404, "Not found", "There is no such page.");
+    }
+    auto withdrawn = svc.withdrawInvite(parts[0], actorOf(request, viewer, Area::admin));
+    if (!withdrawn) {
+        if (withdrawn.error().code == sdk::ErrorCode::not_found ||
+            withdrawn.error().code == sdk::ErrorCode::invalid_argument) {
+            return oauth::errorPage(404, "Not found",
+                                    "There is no such invite (it may have been used already).");
+        }
+        return unavailable("The invite could not be withdrawn.");
+    }
+    return invites(svc, request, viewer, {}, "Invite " + parts[0] + " withdrawn.");
 }
 
 } // namespace
@@ -1368,9 +1442,14 @@ void addDashRoutes(http::Router& router, oauth::ProviderContext& ctx) {
     router.add(get, "/admin/audit", admin_page([](Service& s, http::Request& r, const Viewer& v) {
                    return auditList(s, r, v);
                }));
-    router.add(
-        get_post, "/admin/invites",
-        admin_page([](Service& s, http::Request& r, const Viewer& v) { return invites(s, r, v); }));
+    router.add(get_post, "/admin/invites",
+               admin_page([](Service& s, http::Request& r, const Viewer& v) {
+                   return invitesRoot(s, r, v);
+               }));
+    router.addPrefix(get_post, "/admin/invites/",
+                     admin_page([](Service& s, http::Request& r, const Viewer& v) {
+                         return inviteAction(s, r, v);
+                     }));
     addRegistrationRoutes(router, ctx);
     router.add(get_post, "/apps", apps_page([](Service& s, http::Request& r, const Viewer& v) {
                    return projectsRoot(s, r, v, Area::apps);

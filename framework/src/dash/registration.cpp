@@ -119,7 +119,7 @@ http::Response submit(oauth::ProviderContext& ctx, const http::Request& request)
         if (code.empty() || code.size() > 128) {
             return registerForm(ctx, browser, request.form, "An invite code is required.", 400);
         }
-        auto taken = ctx.store.pluginData().take(std::string(kInviteNamespace),
+        auto taken = ctx.store.pluginData().take(std::string(admin::kInviteNamespace),
                                                  crypto::sha256Hex(code), ctx.now());
         if (!taken) {
             return registerForm(ctx, browser, request.form,
@@ -217,23 +217,6 @@ http::Response verify(oauth::ProviderContext& ctx, const http::Request& request)
 }
 
 } // namespace
-
-sdk::Result<std::string> createInviteCode(oauth::ProviderContext& ctx,
-                                          const std::string& admin_id) {
-    const std::string code = crypto::randomToken(16);
-    if (code.empty()) {
-        return sdk::makeError(sdk::ErrorCode::internal, "the CSPRNG failed");
-    }
-    sdk::PluginRecord record;
-    record.ns = std::string(kInviteNamespace);
-    record.key = crypto::sha256Hex(code);
-    record.value = admin_id;
-    record.expires_at = ctx.now() + kInviteTtl;
-    if (auto put = ctx.store.pluginData().put(record); !put) {
-        return put.error();
-    }
-    return code;
-}
 
 void addRegistrationRoutes(http::Router& router, oauth::ProviderContext& ctx) {
     router.add({"GET", "POST"}, "/register", [&ctx](http::Request& request) {

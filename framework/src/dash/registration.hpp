@@ -10,18 +10,14 @@
 
 namespace authd::dash {
 
-/// Plugin-data namespaces (no authenticator instance id contains a dot): the pending email
-/// verifications and the invite codes, each keyed by the SHA-256 of the token, single use.
+/// Plugin-data namespace of the pending email verifications (no authenticator instance id
+/// contains a dot), keyed by the SHA-256 of the token, single use. Invite codes are the admin
+/// service's (admin::kInviteNamespace).
 inline constexpr std::string_view kVerifyNamespace = "authd.verify";
-inline constexpr std::string_view kInviteNamespace = "authd.invite";
-/// Lifetimes of a verification link and of an invite code.
+/// Lifetime of a verification link.
 inline constexpr sdk::Seconds kVerifyTtl = 24 * 3600;
-inline constexpr sdk::Seconds kInviteTtl = 7 * 86400;
 
 /// /register and /register/verify (config.registration: open, invite; closed answers 404).
 void addRegistrationRoutes(http::Router& router, oauth::ProviderContext& ctx);
-
-/// A new invite code (shown once; the store keeps its hash). Records who made it.
-sdk::Result<std::string> createInviteCode(oauth::ProviderContext& ctx, const std::string& admin_id);
 
 } // namespace authd::dash

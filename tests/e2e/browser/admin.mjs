@@ -4,9 +4,10 @@
 // provider's login page, creates a project, adds a redirect URI, edits its access policy (and
 // checks that a user the policy refuses now gets access_denied at sign-in), rotates its secret,
 // edits its access-token lifetime (and checks expires_in at the token endpoint), opens the
-// users and audit pages, registers an app under My Apps, and opens /register. Checks that no
-// page logs a CSP violation or fails to load a resource, that every field has a label, that
-// the project page's focus order follows its fields and that it fits a phone screen.
+// users and audit pages, creates and withdraws an invite code, registers an app under My Apps,
+// and opens /register. Checks that no page logs a CSP violation or fails to load a resource,
+// that every field has a label, that the project page's focus order follows its fields and
+// that it fits a phone screen.
 // Screenshots of each page go to SCREENSHOT_DIR (docs/screenshots).
 //
 // Env: ISSUER ADMIN_EMAIL ADMIN_PASSWORD USER_EMAIL USER_PASSWORD [SCREENSHOT_DIR]
@@ -233,6 +234,20 @@ async function main() {
     await page.goto(`${ISSUER}/admin/audit?client_id=${client_id}`);
     check((await page.content()).includes('project.secret_rotated'), 'the rotation is in the audit log');
     await shot(page, 'admin-audit.png');
+
+    step('invites: create one, see it listed by id, withdraw it');
+    await page.goto(`${ISSUER}/admin/invites`);
+    await submit(page, 'form[action="/admin/invites"]');
+    const invite_code = (await page.locator('tr:has(th:text-is("invite_code")) code').textContent()).trim();
+    check(invite_code.length >= 20, 'the code is shown once', invite_code);
+    const invite_id = crypto.createHash('sha256').update(invite_code).digest('hex').slice(0, 16);
+    const withdraw = `form[action="/admin/invites/${invite_id}/withdraw"]`;
+    check(await page.locator(withdraw).count() === 1, 'the invite is listed with a withdraw button', invite_id);
+    await labelled(page, 'invites page');
+    await shot(page, 'admin-invites.png');
+    await submit(page, withdraw);
+    check((await page.content()).includes(`Invite ${invite_id} withdrawn.`), 'the invite was withdrawn');
+    check(await page.locator(withdraw).count() === 0, 'and is no longer listed');
 
     step('register an app under My Apps');
     await page.goto(`${ISSUER}/apps`);
