@@ -38,6 +38,7 @@ std::ostream& operator<<(std::ostream& out, RotateStatus status) {
     case RotateStatus::not_found: return out << "not_found";
     case RotateStatus::expired: return out << "expired";
     case RotateStatus::revoked: return out << "revoked";
+    case RotateStatus::wrong_client: return out << "wrong_client";
     }
     return out << "unknown";
 }
@@ -995,7 +996,7 @@ BOOST_AUTO_TEST_CASE(revoke_revokes_the_families_started_in_it) {
     // Revoking again keeps the first time.
     REQUIRE_OK(store().sessions().revoke(session.id, kNow + 50));
     BOOST_TEST(value(store().sessions().get(session.id), "get").revoked_at == kNow + 5);
-    auto rotated = value(store().refresh().rotate(in_session.token.token_hash,
+    auto rotated = value(store().refresh().rotate(in_session.token.token_hash, in_session.family.client_id,
                                                   successorOf(in_session), kNow + 60, 0),
                          "rotate");
     BOOST_TEST(rotated.status == sdk::RotateStatus::revoked);
@@ -1245,7 +1246,7 @@ BOOST_FIXTURE_TEST_CASE(create_find_and_get_family, RefreshSetup) {
 BOOST_FIXTURE_TEST_CASE(rotate_moves_the_chain_forward, RefreshSetup) {
     FamilyAndToken base = newFamily(project.client_id, user.id, session.id);
     sdk::RefreshToken next = successorOf(base, kNow + 10);
-    auto result = value(store().refresh().rotate(base.token.token_hash, next, kNow + 10, 30), "rotate");
+    auto result = value(store().refresh().rotate(base.token.token_hash, base.family.client_id, next, kNow + 10, 30), "rotate");
     BOOST_TEST(result.status == sdk::RotateStatus::rotated);
     BOOST_TEST(result.family.id == base.family.id);
     BOOST_TEST(result.family.revoked_at == 0);
@@ -1258,21 +1259,57 @@ BOOST_FIXTURE_TEST_CASE(rotate_moves_the_chain_forward, RefreshSetup) {
     BOOST_TEST(new_token.expires_at == kNow + 10 + 3600);
 
     sdk::RefreshToken third = successorOf(base, kNow + 20);
-    auto again = value(store().refresh().rotate(next.token_hash, third, kNow + 20, 30), "rotate 2");
+    auto again = value(store().refresh().rotate(next.token_hash, project.client_id, third, kNow + 20, 30), "rotate 2");
     BOOST_TEST(again.status == sdk::RotateStatus::rotated);
+}
+
+BOOST_FIXTURE_TEST_CASE(another_client_changes_nothing, RefreshSetup) {
+    sdk::Project other = newProject();
+    FamilyAndToken base = newFamily(project.client_id, user.id, session.id);
+    // A live token presented by another client: nothing rotates, nothing is told.
+    auto wrong = value(store().refresh().rotate(base.token.token_hash, other.client_id,
+                                                successorOf(base), kNow, 30),
+                       "wrong client");
+    BOOST_TEST(wrong.status == sdk::RotateStatus::wrong_client);
+    BOOST_TEST(wrong.family.id.empty());
+    BOOST_TEST(value(store().refresh().find(base.token.token_hash), "find").first.rotated_at == 0);
+
+    // Its own client rotates it; a successor without expiry gets the family's.
+    sdk::RefreshToken next = successorOf(base, kNow + 1);
+    next.expires_at = 0;
+    auto own = value(store().refresh().rotate(base.token.token_hash, project.client_id, next,
+                                              kNow + 1, 30),
+                     "own client");
+    BOOST_TEST(own.status == sdk::RotateStatus::rotated);
+    BOOST_TEST(value(store().refresh().find(next.token_hash), "find next").first.expires_at ==
+               base.family.expires_at);
+
+    // A rotated-out token presented by another client is not reuse: the family lives on.
+    auto replay = value(store().refresh().rotate(base.token.token_hash, other.client_id,
+                                                 successorOf(base), kNow + 100, 30),
+                        "replay by another client");
+    BOOST_TEST(replay.status == sdk::RotateStatus::wrong_client);
+    BOOST_TEST(value(store().refresh().getFamily(base.family.id), "family").revoked_at == 0);
+    auto onward = value(store().refresh().rotate(next.token_hash, project.client_id,
+                                                 successorOf(base, kNow + 101), kNow + 101, 30),
+                        "successor");
+    BOOST_TEST(onward.status == sdk::RotateStatus::rotated);
+
+    CHECK_FAILS(store().refresh().rotate(base.token.token_hash, "", successorOf(base), kNow, 0),
+                ErrorCode::invalid_argument);
 }
 
 BOOST_FIXTURE_TEST_CASE(grace_replay_with_the_same_successor, RefreshSetup) {
     FamilyAndToken base = newFamily(project.client_id, user.id, session.id);
     sdk::RefreshToken next = successorOf(base, kNow);
-    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, next, kNow, 30));
-    auto replay = value(store().refresh().rotate(base.token.token_hash, next, kNow + 30, 30), "replay");
+    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, base.family.client_id, next, kNow, 30));
+    auto replay = value(store().refresh().rotate(base.token.token_hash, base.family.client_id, next, kNow + 30, 30), "replay");
     BOOST_TEST(replay.status == sdk::RotateStatus::grace_replay);
     BOOST_TEST(replay.family.id == base.family.id);
     BOOST_TEST(replay.family.revoked_at == 0);
     BOOST_TEST(value(store().refresh().getFamily(base.family.id), "family").revoked_at == 0);
     // The successor is still the live one.
-    auto moved = value(store().refresh().rotate(next.token_hash, successorOf(base), kNow + 31, 30),
+    auto moved = value(store().refresh().rotate(next.token_hash, project.client_id, successorOf(base), kNow + 31, 30),
                        "rotate successor");
     BOOST_TEST(moved.status == sdk::RotateStatus::rotated);
 }
@@ -1280,8 +1317,8 @@ BOOST_FIXTURE_TEST_CASE(grace_replay_with_the_same_successor, RefreshSetup) {
 BOOST_FIXTURE_TEST_CASE(zero_grace_makes_a_same_second_replay_reuse, RefreshSetup) {
     FamilyAndToken base = newFamily(project.client_id, user.id, session.id);
     sdk::RefreshToken next = successorOf(base, kNow);
-    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, next, kNow, 0));
-    auto replay = value(store().refresh().rotate(base.token.token_hash, next, kNow, 0), "replay");
+    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, base.family.client_id, next, kNow, 0));
+    auto replay = value(store().refresh().rotate(base.token.token_hash, base.family.client_id, next, kNow, 0), "replay");
     BOOST_TEST(replay.status == sdk::RotateStatus::reuse_detected);
     BOOST_TEST(value(store().refresh().getFamily(base.family.id), "family").revoked_at == kNow);
 }
@@ -1289,10 +1326,10 @@ BOOST_FIXTURE_TEST_CASE(zero_grace_makes_a_same_second_replay_reuse, RefreshSetu
 BOOST_FIXTURE_TEST_CASE(replay_after_the_successor_was_used_is_reuse, RefreshSetup) {
     FamilyAndToken base = newFamily(project.client_id, user.id, session.id);
     sdk::RefreshToken next = successorOf(base, kNow);
-    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, next, kNow, 30));
-    REQUIRE_OK(store().refresh().rotate(next.token_hash, successorOf(base, kNow + 1), kNow + 1, 30));
+    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, base.family.client_id, next, kNow, 30));
+    REQUIRE_OK(store().refresh().rotate(next.token_hash, project.client_id, successorOf(base, kNow + 1), kNow + 1, 30));
     // Inside the grace window, but the successor has moved on: the old token leads nowhere.
-    auto replay = value(store().refresh().rotate(base.token.token_hash, next, kNow + 2, 30), "replay");
+    auto replay = value(store().refresh().rotate(base.token.token_hash, base.family.client_id, next, kNow + 2, 30), "replay");
     BOOST_TEST(replay.status == sdk::RotateStatus::reuse_detected);
     BOOST_TEST(value(store().refresh().getFamily(base.family.id), "family").revoked_reason == "reuse");
 }
@@ -1300,15 +1337,15 @@ BOOST_FIXTURE_TEST_CASE(replay_after_the_successor_was_used_is_reuse, RefreshSet
 BOOST_FIXTURE_TEST_CASE(replay_after_grace_is_reuse_and_revokes_the_family, RefreshSetup) {
     FamilyAndToken base = newFamily(project.client_id, user.id, session.id);
     sdk::RefreshToken next = successorOf(base, kNow);
-    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, next, kNow, 30));
-    auto late = value(store().refresh().rotate(base.token.token_hash, next, kNow + 31, 30), "late");
+    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, base.family.client_id, next, kNow, 30));
+    auto late = value(store().refresh().rotate(base.token.token_hash, base.family.client_id, next, kNow + 31, 30), "late");
     BOOST_TEST(late.status == sdk::RotateStatus::reuse_detected);
     BOOST_TEST(late.family.revoked_at == kNow + 31);
     BOOST_TEST(late.family.revoked_reason == "reuse");
     sdk::RefreshFamily family = value(store().refresh().getFamily(base.family.id), "family");
     BOOST_TEST(family.revoked_at == kNow + 31);
     BOOST_TEST(family.revoked_reason == "reuse");
-    auto after = value(store().refresh().rotate(next.token_hash, successorOf(base), kNow + 32, 30),
+    auto after = value(store().refresh().rotate(next.token_hash, project.client_id, successorOf(base), kNow + 32, 30),
                        "successor after revoke");
     BOOST_TEST(after.status == sdk::RotateStatus::revoked);
     BOOST_TEST(after.family.revoked_reason == "reuse");
@@ -1316,8 +1353,8 @@ BOOST_FIXTURE_TEST_CASE(replay_after_grace_is_reuse_and_revokes_the_family, Refr
 
 BOOST_FIXTURE_TEST_CASE(replay_with_another_successor_is_reuse, RefreshSetup) {
     FamilyAndToken base = newFamily(project.client_id, user.id, session.id);
-    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, successorOf(base), kNow, 30));
-    auto stolen = value(store().refresh().rotate(base.token.token_hash, successorOf(base), kNow + 1, 30),
+    REQUIRE_OK(store().refresh().rotate(base.token.token_hash, base.family.client_id, successorOf(base), kNow, 30));
+    auto stolen = value(store().refresh().rotate(base.token.token_hash, base.family.client_id, successorOf(base), kNow + 1, 30),
                         "reuse");
     BOOST_TEST(stolen.status == sdk::RotateStatus::reuse_detected);
     BOOST_TEST(value(store().refresh().getFamily(base.family.id), "family").revoked_reason == "reuse");
@@ -1325,7 +1362,7 @@ BOOST_FIXTURE_TEST_CASE(replay_with_another_successor_is_reuse, RefreshSetup) {
 
 BOOST_FIXTURE_TEST_CASE(expired_token_or_family_and_unknown_token, RefreshSetup) {
     FamilyAndToken short_token = newFamily(project.client_id, user.id, session.id);
-    auto expired = value(store().refresh().rotate(short_token.token.token_hash,
+    auto expired = value(store().refresh().rotate(short_token.token.token_hash, short_token.family.client_id,
                                                   successorOf(short_token), kNow + 3600, 0),
                          "token expired");
     BOOST_TEST(expired.status == sdk::RotateStatus::expired);
@@ -1333,7 +1370,7 @@ BOOST_FIXTURE_TEST_CASE(expired_token_or_family_and_unknown_token, RefreshSetup)
 
     FamilyAndToken short_family =
         newFamily(project.client_id, user.id, session.id, "", kNow + 100);
-    auto family_over = value(store().refresh().rotate(short_family.token.token_hash,
+    auto family_over = value(store().refresh().rotate(short_family.token.token_hash, short_family.family.client_id,
                                                       successorOf(short_family), kNow + 100, 0),
                              "family expired");
     BOOST_TEST(family_over.status == sdk::RotateStatus::expired);
@@ -1341,10 +1378,10 @@ BOOST_FIXTURE_TEST_CASE(expired_token_or_family_and_unknown_token, RefreshSetup)
     BOOST_TEST(value(store().refresh().find(short_family.token.token_hash), "find").first.rotated_at ==
                0);
 
-    auto unknown = value(store().refresh().rotate(hashOf("none"), successorOf(short_family), kNow, 0),
+    auto unknown = value(store().refresh().rotate(hashOf("none"), project.client_id, successorOf(short_family), kNow, 0),
                          "unknown");
     BOOST_TEST(unknown.status == sdk::RotateStatus::not_found);
-    CHECK_FAILS(store().refresh().rotate(short_family.token.token_hash, sdk::RefreshToken{}, kNow, 0),
+    CHECK_FAILS(store().refresh().rotate(short_family.token.token_hash, short_family.family.client_id, sdk::RefreshToken{}, kNow, 0),
                 ErrorCode::invalid_argument);
 }
 
@@ -1355,7 +1392,7 @@ BOOST_FIXTURE_TEST_CASE(revoke_family_keeps_the_first_reason, RefreshSetup) {
     sdk::RefreshFamily family = value(store().refresh().getFamily(base.family.id), "family");
     BOOST_TEST(family.revoked_at == kNow + 1);
     BOOST_TEST(family.revoked_reason == "logout");
-    auto rotated = value(store().refresh().rotate(base.token.token_hash, successorOf(base), kNow + 3, 0),
+    auto rotated = value(store().refresh().rotate(base.token.token_hash, base.family.client_id, successorOf(base), kNow + 3, 0),
                          "rotate revoked");
     BOOST_TEST(rotated.status == sdk::RotateStatus::revoked);
     BOOST_TEST(rotated.family.revoked_reason == "logout");
@@ -1392,7 +1429,7 @@ BOOST_FIXTURE_TEST_CASE(purge_removes_expired_families_and_tokens, RefreshSetup)
     FamilyAndToken ended = newFamily(project.client_id, user.id, session.id, "", kNow + 10);
     FamilyAndToken live = newFamily(project.client_id, user.id, session.id, "", kNow + 86400);
     sdk::RefreshToken next = successorOf(live, kNow + 1);
-    REQUIRE_OK(store().refresh().rotate(live.token.token_hash, next, kNow + 1, 0));
+    REQUIRE_OK(store().refresh().rotate(live.token.token_hash, live.family.client_id, next, kNow + 1, 0));
     // live.token expires at kNow + 3600; the family and its successor live on.
     BOOST_TEST(value(store().refresh().purgeExpired(kNow + 3600), "purge") >= 2);
     CHECK_FAILS(store().refresh().getFamily(ended.family.id), ErrorCode::not_found);
@@ -1903,7 +1940,7 @@ BOOST_AUTO_TEST_CASE(racing_refresh_rotations_have_one_winner_and_revoke_the_fam
     std::atomic<int> other{0};
     Notes notes;
     race([&](int i) {
-        auto result = store().refresh().rotate(base.token.token_hash, successors[static_cast<std::size_t>(i)],
+        auto result = store().refresh().rotate(base.token.token_hash, base.family.client_id, successors[static_cast<std::size_t>(i)],
                                                kNow, 30);
         if (!result) {
             ++other;

@@ -190,18 +190,20 @@ BOOST_AUTO_TEST_CASE(refresh_rotation_detects_reuse_and_allows_grace) {
     sdk::RefreshStore& refresh = host.storage().refresh();
     sdk::RefreshFamily family;
     family.id = "f1";
+    family.client_id = "c1";
     family.expires_at = 10'000;
     sdk::RefreshToken first{"t1", "f1", 0, 5'000, 0, ""};
     BOOST_TEST_REQUIRE(refresh.createFamily(family, first).has_value());
     sdk::RefreshToken second{"t2", "f1", 10, 5'000, 0, ""};
-    BOOST_TEST(refresh.rotate("t1", second, 10, 5)->status == sdk::RotateStatus::rotated);
-    BOOST_TEST(refresh.rotate("t1", second, 12, 5)->status == sdk::RotateStatus::grace_replay);
+    BOOST_TEST(refresh.rotate("t1", "c1", second, 10, 5)->status == sdk::RotateStatus::rotated);
+    BOOST_TEST(refresh.rotate("t1", "c1", second, 12, 5)->status == sdk::RotateStatus::grace_replay);
     sdk::RefreshToken other{"t3", "f1", 20, 5'000, 0, ""};
-    auto reuse = refresh.rotate("t1", other, 20, 5);
+    auto reuse = refresh.rotate("t1", "c1", other, 20, 5);
     BOOST_TEST(reuse->status == sdk::RotateStatus::reuse_detected);
     BOOST_TEST(reuse->family.revoked_reason == "reuse");
-    BOOST_TEST(refresh.rotate("t2", other, 21, 5)->status == sdk::RotateStatus::revoked);
-    BOOST_TEST(refresh.rotate("zz", other, 21, 5)->status == sdk::RotateStatus::not_found);
+    BOOST_TEST(refresh.rotate("t2", "c1", other, 21, 5)->status == sdk::RotateStatus::revoked);
+    BOOST_TEST(refresh.rotate("zz", "c1", other, 21, 5)->status == sdk::RotateStatus::not_found);
+    BOOST_TEST(refresh.rotate("t2", "c2", other, 21, 5)->status == sdk::RotateStatus::wrong_client);
 }
 
 BOOST_AUTO_TEST_CASE(injected_failures_reach_every_aggregate) {

@@ -531,9 +531,13 @@ public:
         s.refresh_tokens.emplace(token.token_hash, token);
         return sdk::ok();
     }
-    Result<sdk::RotateResult> rotate(const std::string& old_hash, const sdk::RefreshToken& successor,
-                                     sdk::UnixTime now, sdk::Seconds grace) override {
+    Result<sdk::RotateResult> rotate(const std::string& old_hash, const std::string& client_id,
+                                     const sdk::RefreshToken& successor, sdk::UnixTime now,
+                                     sdk::Seconds grace) override {
         AUTHD_TEST_STORE_PROLOGUE;
+        if (client_id.empty()) {
+            return makeError(ErrorCode::invalid_argument, "rotate needs the client id");
+        }
         sdk::RotateResult result;
         auto token_it = s.refresh_tokens.find(old_hash);
         if (token_it == s.refresh_tokens.end()) {
@@ -545,6 +549,10 @@ public:
             return result;
         }
         sdk::RefreshFamily& family = family_it->second;
+        if (family.client_id != client_id) {
+            result.status = sdk::RotateStatus::wrong_client;
+            return result;
+        }
         if (family.revoked_at != 0) {
             result.status = sdk::RotateStatus::revoked;
         } else if (old.rotated_at == 0) {
@@ -559,6 +567,9 @@ public:
                 old.successor_hash = successor.token_hash;
                 sdk::RefreshToken next = successor;
                 next.family_id = family.id;
+                if (next.expires_at == 0) {
+                    next.expires_at = family.expires_at;
+                }
                 s.refresh_tokens.emplace(next.token_hash, next);
                 result.status = sdk::RotateStatus::rotated;
             }

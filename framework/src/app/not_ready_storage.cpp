@@ -108,6 +108,7 @@ class NotReadyRefreshStore final : public sdk::RefreshStore {
         return notReady();
     }
     sdk::Result<sdk::RotateResult> rotate(const std::string& /*old_hash*/,
+                                          const std::string& /*client_id*/,
                                           const sdk::RefreshToken& /*successor*/,
                                           sdk::UnixTime /*now*/, sdk::Seconds /*grace*/) override {
         return notReady();

@@ -19,6 +19,7 @@ namespace {
 constexpr std::string_view kAuthorizationCode = "authorization_code";
 constexpr std::string_view kRefreshToken = "refresh_token";
 constexpr std::string_view kClientCredentials = "client_credentials";
+constexpr const char* kOtherClientsToken = "the refresh token was issued to another client";
 
 using Outcome = std::variant<http::Response, OAuthError>;
 
@@ -218,19 +219,20 @@ private:
         }
         const sdk::UnixTime now = ctx_.now();
         const std::string token_hash = crypto::sha256Hex(token);
-        auto found = ctx_.store.refresh().find(token_hash);
-        if (!found) {
-            if (found.error().code == sdk::ErrorCode::not_found) {
-                return invalidGrant("the refresh token is invalid");
-            }
-            return serverError("the refresh token could not be loaded");
-        }
-        // Bound to its client: another client presenting it learns nothing and rotates nothing.
-        if (found->second.client_id != client.project.client_id) {
-            return invalidGrant("the refresh token was issued to another client");
-        }
-        // Checked before rotating, so that a refused request leaves the token usable.
+        // A narrowed scope is checked before rotating, so that a refused request leaves the
+        // token usable; that needs the family first. Without one, rotate() alone does it all in
+        // one transaction, the client check included.
         if (narrowed) {
+            auto found = ctx_.store.refresh().find(token_hash);
+            if (!found) {
+                if (found.error().code == sdk::ErrorCode::not_found) {
+                    return invalidGrant("the refresh token is invalid");
+                }
+                return serverError("the refresh token could not be loaded");
+            }
+            if (found->second.client_id != client.project.client_id) {
+                return invalidGrant(kOtherClientsToken);
+            }
             const auto granted =
                 parseScope(found->second.scope).value_or(std::vector<std::string>());
             if (!scopesOutside(*narrowed, granted).empty()) {
@@ -241,16 +243,18 @@ private:
         const std::string successor = ctx_.issuer.successorOf(token);
         sdk::RefreshToken next;
         next.token_hash = crypto::sha256Hex(successor);
-        next.family_id = found->second.id;
         next.created_at = now;
-        next.expires_at = found->second.expires_at;
-        auto rotated =
-            ctx_.store.refresh().rotate(token_hash, next, now, ctx_.config.tokens.refresh_grace);
+        next.expires_at = 0;  // the family's end
+        // Bound to its client: another client presenting it learns nothing and rotates nothing.
+        auto rotated = ctx_.store.refresh().rotate(token_hash, client.project.client_id, next, now,
+                                                   ctx_.config.tokens.refresh_grace);
         if (!rotated) {
             return serverError("the refresh token could not be rotated");
         }
         const sdk::RefreshFamily& family = rotated->family;
         switch (rotated->status) {
+        case sdk::RotateStatus::wrong_client:
+            return invalidGrant(kOtherClientsToken);
         case sdk::RotateStatus::rotated:
         case sdk::RotateStatus::grace_replay:
             break;

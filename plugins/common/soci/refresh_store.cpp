@@ -127,8 +127,12 @@ sdk::Result<void> RefreshStoreImpl::createFamily(const sdk::RefreshFamily& famil
 }
 
 sdk::Result<sdk::RotateResult> RefreshStoreImpl::rotate(const std::string& old_hash,
+                                                        const std::string& client_id,
                                                         const sdk::RefreshToken& successor,
                                                         sdk::UnixTime now, sdk::Seconds grace) {
+    if (client_id.empty()) {
+        return required("refresh.rotate", "client_id");
+    }
     if (successor.token_hash.empty()) {
         return required("refresh.rotate", "successor token_hash");
     }
@@ -155,6 +159,10 @@ sdk::Result<sdk::RotateResult> RefreshStoreImpl::rotate(const std::string& old_h
             if (!family) {
                 return std::move(family).error();
             }
+            if (family->client_id != client_id) {
+                result.status = sdk::RotateStatus::wrong_client;
+                return result;
+            }
             result.family = std::move(family).value();
             if (result.family.revoked_at != 0) {
                 result.status = sdk::RotateStatus::revoked;
@@ -175,6 +183,9 @@ sdk::Result<sdk::RotateResult> RefreshStoreImpl::rotate(const std::string& old_h
                     sdk::RefreshToken stored = successor;
                     stored.rotated_at = 0;
                     stored.successor_hash.clear();
+                    if (stored.expires_at == 0) {
+                        stored.expires_at = result.family.expires_at;
+                    }
                     insertToken(sql, stored, token.family_id);
                     result.status = sdk::RotateStatus::rotated;
                     return result;

@@ -103,6 +103,7 @@ public:
     sdk::Result<void> createFamily(const sdk::RefreshFamily& family,
                                    const sdk::RefreshToken& first) override;
     sdk::Result<sdk::RotateResult> rotate(const std::string& old_hash,
+                                          const std::string& client_id,
                                           const sdk::RefreshToken& successor, sdk::UnixTime now,
                                           sdk::Seconds grace) override;
     sdk::Result<std::pair<sdk::RefreshToken, sdk::RefreshFamily>> find(

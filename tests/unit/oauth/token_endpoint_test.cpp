@@ -230,7 +230,8 @@ BOOST_AUTO_TEST_CASE(rotated_out_token_after_the_grace_revokes_the_family) {
     next.family_id = family.id;
     next.created_at = context.now() - 100;
     next.expires_at = family.expires_at;
-    BOOST_TEST((store.refresh().rotate(token.token_hash, next, context.now() - 100, 10).value().status ==
+    BOOST_TEST((store.refresh().rotate(token.token_hash, family.client_id, next,
+                                       context.now() - 100, 10).value().status ==
                 sdk::RotateStatus::rotated));
 
     const auto reuse = refresh(app, old_token);

@@ -247,24 +247,30 @@ enum class RotateStatus : std::uint8_t {
     not_found,        ///< no such token
     expired,          ///< the token or its family has expired
     revoked,          ///< the family was revoked earlier
+    wrong_client,     ///< the token belongs to another client: nothing changed
 };
 
 struct RotateResult {
     RotateStatus status = RotateStatus::not_found;
-    RefreshFamily family;  ///< filled for every status but not_found
+    RefreshFamily family;  ///< filled for every status but not_found and wrong_client
 };
 
 class RefreshStore {
 public:
     virtual ~RefreshStore() = default;
     virtual Result<void> createFamily(const RefreshFamily& family, const RefreshToken& first) = 0;
-    /// In one transaction: if `old_hash` is live, mark it rotated into `successor` and store
-    /// `successor` (rotated). If it was rotated at most `grace` seconds ago into a token with
-    /// the same hash as `successor`, and that successor has not been rotated itself, nothing
-    /// changes (grace_replay); `grace` 0 turns this off. Any other use of a rotated-out token
-    /// revokes the family with reason "reuse" (reuse_detected).
-    virtual Result<RotateResult> rotate(const std::string& old_hash, const RefreshToken& successor,
-                                        UnixTime now, Seconds grace) = 0;
+    /// In one transaction: when the token's family belongs to another client than
+    /// `client_id` (the client presenting it), nothing changes, whatever the token's state
+    /// (wrong_client). Otherwise, if `old_hash` is live, mark it rotated into `successor` and
+    /// store `successor` (rotated) in the old token's family, with the family's expires_at when
+    /// `successor.expires_at` is 0. If it was rotated at most `grace` seconds ago into a token
+    /// with the same hash as `successor`, and that successor has not been rotated itself,
+    /// nothing changes (grace_replay); `grace` 0 turns this off. Any other use of a rotated-out
+    /// token revokes the family with reason "reuse" (reuse_detected). invalid_argument for an
+    /// empty `client_id` or successor hash, or a successor equal to the old token.
+    virtual Result<RotateResult> rotate(const std::string& old_hash, const std::string& client_id,
+                                        const RefreshToken& successor, UnixTime now,
+                                        Seconds grace) = 0;
     virtual Result<std::pair<RefreshToken, RefreshFamily>> find(const std::string& token_hash) = 0;
     virtual Result<RefreshFamily> getFamily(const std::string& family_id) = 0;
     virtual Result<void> revokeFamily(const std::string& family_id, UnixTime now,
