@@ -51,6 +51,15 @@ namespace {
 
 const std::string kSourceDir = AUTHD_SOURCE_DIR;
 const std::string kClientsDir = kSourceDir + "/tests/e2e/clients";
+
+// Screenshots go to the build tree, so a test run leaves the sources as they were; to refresh
+// the README's images, run the test with AUTHD_SCREENSHOT_DIR=$PWD/docs/screenshots.
+std::string screenshotDir() {
+    const char* chosen = std::getenv("AUTHD_SCREENSHOT_DIR");
+    return chosen != nullptr && *chosen != '\0' ? std::string(chosen)
+                                                  : std::string(AUTHD_DEFAULT_SCREENSHOT_DIR);
+}
+
 const std::string kAdminToken = "e2e-admin-token-0123456789abcdef0123456789abcdef";
 const std::string kPassword = "correct horse battery staple";
 
@@ -385,7 +394,7 @@ BOOST_AUTO_TEST_CASE(chromium_signs_in_by_clicking) {
     const Project project = server.createProject("Example app", {redirect});
     const User user = server.createUser("tim@example.com", "Tim Example");
     auto env = server.scriptEnv(project, user, redirect);
-    env["SCREENSHOT_DIR"] = kSourceDir + "/docs/screenshots";
+    env["SCREENSHOT_DIR"] = screenshotDir();
     expectScriptPasses(server, node(), kSourceDir + "/tests/e2e/browser/signin.mjs", env,
                        std::chrono::seconds(240));
 }
