@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/event_server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -28,6 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadBuffer = 16384;
 constexpr auto kSweepInterval = std::chrono::milliseconds(200);
+constexpr int kInitialWorkers = 4; // grown on demand up to EventServerOptions::threads
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::int64_t ticks(Clock::time_point at) noexcept {
@@ -132,12 +134,16 @@ EventServer::EventServer(Pipeline& pipeline, int listen_fd, EventServerOptions o
     : pipeline_(pipeline), listen_fd_(listen_fd), options_(options) {}
 
 EventServer::~EventServer() {
-    stopping_.store(true);
+    {
+        const std::lock_guard<std::mutex> lock(workers_mutex_);
+        stopping_.store(true);
+    }
     if (wake_fd_ >= 0) {
         const std::uint64_t one = 1;
         [[maybe_unused]] const ssize_t written = ::write(wake_fd_, &one, sizeof one);
     }
     changed_.notify_all();
+    // No worker is added once stopping_ is set under the mutex, so workers_ no longer changes.
     for (std::thread& worker : workers_) {
         worker.join();
     }
@@ -180,8 +186,8 @@ sdk::Result<void> EventServer::start() {
                               std::string("cannot watch the listening socket: ") +
                                   std::strerror(errno));
     }
-    for (int i = 0; i < options_.threads; ++i) {
-        workers_.emplace_back([this] { workerLoop(); });
+    for (int i = 0; i < std::min(options_.threads, kInitialWorkers); ++i) {
+        spawnWorker();
     }
     sweeper_ = std::thread([this] { sweeperLoop(); });
     return sdk::ok();
@@ -207,11 +213,23 @@ bool EventServer::drain(Clock::time_point deadline) {
     return changed_.wait_until(lock, deadline, [this] { return connections_.empty(); });
 }
 
+void EventServer::spawnWorker() {
+    const std::lock_guard<std::mutex> lock(workers_mutex_);
+    if (stopping_.load() || workers_.size() >= static_cast<std::size_t>(options_.threads)) {
+        return;
+    }
+    workers_.emplace_back([this] { workerLoop(); });
+}
+
 void EventServer::workerLoop() {
     while (!stopping_.load(std::memory_order_relaxed)) {
         epoll_event event{};
+        waiting_.fetch_add(1);
         // One event per wait: a worker busy in a slow handler holds no other ready connection.
         const int ready = epoll_wait(epoll_fd_, &event, 1, -1);
+        if (waiting_.fetch_sub(1) == 1 && ready > 0 && event.data.ptr != &wake_token_) {
+            spawnWorker(); // this was the last waiting worker: keep one ready for the next event
+        }
         if (ready <= 0) {
             continue; // EINTR
         }

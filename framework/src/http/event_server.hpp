@@ -24,8 +24,9 @@ struct EventServerOptions {
 };
 
 /// authd's HTTP/1.1 server for plain HTTP: a leader/follower pool over one epoll set. The
-/// listening socket and every connection are registered with EPOLLONESHOT, and `threads`
-/// workers all wait in epoll_wait on that set; the kernel wakes one worker per event, which
+/// listening socket and every connection are registered with EPOLLONESHOT, and up to
+/// `threads` workers wait in epoll_wait on that set (4 at start; one more whenever a woken
+/// worker was the last one waiting); the kernel wakes one worker per event, which
 /// then owns the connection until it re-arms it. A worker accepts, or reads what arrived,
 /// feeds the RequestParser, runs each complete request through the Pipeline, writes the
 /// response (waiting for EPOLLOUT rather than blocking when the peer is slow to read) and
@@ -75,7 +76,13 @@ class EventServer {
     int wake_fd_ = -1; // an eventfd made readable to stop the workers
     char listen_token_ = 0;
     char wake_token_ = 0;
+    void spawnWorker();
+
+    // Workers start as a few and grow to `threads` when a woken worker finds none left
+    // waiting: an idle server keeps a handful of thread stacks resident, not 64.
+    std::mutex workers_mutex_; // guards workers_ and, with stopping_, whether one may be added
     std::vector<std::thread> workers_;
+    std::atomic<int> waiting_{0};
     std::thread sweeper_;
     std::atomic<bool> draining_{false};
     std::atomic<bool> stopping_{false};
