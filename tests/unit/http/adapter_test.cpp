@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -88,6 +89,7 @@ struct TransportFixture {
     std::unique_ptr<Poco::Net::HTTPServer> server;
     std::unique_ptr<EventServer> events;
     Poco::UInt16 port = 0;
+    std::atomic<bool> release{false};
 
     explicit TransportFixture(bool event_server) {
         router.add({"GET"}, "/hello", [](Request& request) {
@@ -113,6 +115,14 @@ struct TransportFixture {
             std::this_thread::sleep_for(std::chrono::milliseconds(300));
             return Response::text(200, "slow");
         });
+        // Waits until the test releases it (at most 5 s): holds a worker for as long as needed.
+        router.add({"GET"}, "/hold", [this](Request&) {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+            while (!release.load() && std::chrono::steady_clock::now() < until) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            }
+            return Response::text(200, "held");
+        });
         router.addPrefix({"GET"}, "/files/", [](Request& request) {
             return Response::text(200, request.path + "|" + request.path_rest);
         });
@@ -127,7 +137,7 @@ struct TransportFixture {
         port = socket.address().port();
         if (event_server) {
             EventServerOptions options;
-            options.threads = 4;
+            options.threads = 8; // above the 4 workers the server starts with
             options.max_connections = 16;
             options.keep_alive_timeout = std::chrono::milliseconds(1000);
             options.receive_timeout = std::chrono::milliseconds(1000);
