@@ -34,6 +34,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "support/authd_process.hpp"
+#include "support/web_client.hpp"
 
 using authd::test::AuthdProcess;
 using authd::test::HttpResult;
@@ -45,12 +46,9 @@ const std::string kAdminToken = "dash-e2e-admin-token-0123456789abcdef0123456789
 const std::string kPassword = "correct horse battery staple";
 const std::string kRedirect = "http://127.0.0.1:3000/api/auth/callback";
 
-std::uint16_t freePort() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    const auto port = socket.address().port();
-    socket.close();
-    return port;
-}
+using authd::test::freePort;
+using authd::test::parseObject;
+using authd::test::toJson;
 
 const std::string kOneMethod =
     "authenticators:\n  - id: password\n    plugin: password\n    config:\n      min_length: 10\n";
@@ -79,21 +77,6 @@ std::string configYaml(const std::filesystem::path& dir, std::uint16_t port,
     y += "  admin_token_env: AUTHD_ADMIN_TOKEN\n";
     y += "  dev_master_key: true\n";
     return y;
-}
-
-std::string toJson(const Poco::JSON::Object& object) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(object, out);
-    return out.str();
-}
-
-Poco::JSON::Object::Ptr parseObject(const std::string& text) {
-    try {
-        Poco::JSON::Parser parser;
-        return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        throw std::runtime_error("not a JSON object (" + e.displayText() + "): " + text);
-    }
 }
 
 struct Project {

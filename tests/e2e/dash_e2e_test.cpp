@@ -41,6 +41,7 @@
 
 #include "crypto/hash.hpp"
 #include "support/authd_process.hpp"
+#include "support/web_client.hpp"
 
 using authd::test::AuthdProcess;
 using authd::test::HttpResult;
@@ -52,14 +53,13 @@ const std::string kAdminToken = "dash-e2e-admin-token-0123456789abcdef0123456789
 const std::string kPassword = "correct horse battery staple";
 const std::string kRedirect = "http://127.0.0.1:3000/api/auth/callback";
 
-using Params = std::vector<std::pair<std::string, std::string>>;
-
-std::uint16_t freePort() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    const auto port = socket.address().port();
-    socket.close();
-    return port;
-}
+using authd::test::formBody;
+using authd::test::freePort;
+using authd::test::Params;
+using authd::test::parseObject;
+using authd::test::queryOf;
+using authd::test::toJson;
+using authd::test::urlEncode;
 
 const std::string kOneMethod =
     "authenticators:\n  - id: password\n    plugin: password\n    config:\n      min_length: 10\n";
@@ -88,43 +88,6 @@ std::string configYaml(const std::filesystem::path& dir, std::uint16_t port,
     y += "  admin_token_env: AUTHD_ADMIN_TOKEN\n";
     y += "  dev_master_key: true\n";
     return y;
-}
-
-std::string toJson(const Poco::JSON::Object& object) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(object, out);
-    return out.str();
-}
-
-Poco::JSON::Object::Ptr parseObject(const std::string& text) {
-    try {
-        Poco::JSON::Parser parser;
-        return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        throw std::runtime_error("not a JSON object (" + e.displayText() + "): " + text);
-    }
-}
-
-std::string encode(const std::string& text) {
-    std::string out;
-    Poco::URI::encode(text, "!#$&'()*+,/:;=?@[]%\" <>", out);
-    return out;
-}
-
-std::string formBody(const Params& params) {
-    std::string body;
-    for (const auto& [name, value] : params) {
-        body += (body.empty() ? "" : "&") + encode(name) + "=" + encode(value);
-    }
-    return body;
-}
-
-std::map<std::string, std::string> queryOf(const std::string& url) {
-    std::map<std::string, std::string> out;
-    for (const auto& [name, value] : Poco::URI(url).getQueryParameters()) {
-        out.emplace(name, value);
-    }
-    return out;
 }
 
 struct Project {
@@ -863,7 +826,7 @@ BOOST_AUTO_TEST_CASE(users_sessions_and_audit_pages) {
           .status == 400); // taken
 
   // List and search.
-  const HttpResult found = browser.get("/admin/users?q=" + encode(email));
+  const HttpResult found = browser.get("/admin/users?q=" + urlEncode(email));
   BOOST_TEST_REQUIRE(found.status == 200);
   BOOST_TEST(contains(found.body, email));
   BOOST_TEST(!contains(found.body, admin.email));
