@@ -71,15 +71,17 @@ sdk::Result<sdk::StoragePtr> open(const sdk::InstanceSpec& spec, sdk::HostContex
 
     auto dialect = std::make_unique<PostgresqlDialect>(host.logger());
     auto size = static_cast<std::size_t>(pool_size);
-    auto pool = soci_common::openPool(::soci::postgresql, *connect_string, size, *dialect,
-                                      "(" + target + ")");
+    soci_common::Connector connector{&::soci::postgresql, *connect_string, "(" + target + ")"};
+    // Every connection at start-up: a server that is reachable now but refuses the n-th
+    // connection (max_connections) is reported before the store is used.
+    auto pool = soci_common::openPool(connector, size, size, *dialect);
     if (!pool) {
         return std::move(pool).error();
     }
     soci_common::DatabaseOptions options;
     options.lease_timeout = std::chrono::milliseconds((connect_timeout + 30) * 1000);
-    auto storage =
-        soci_common::makeStorage(std::move(dialect), std::move(pool).value(), size, options, host);
+    auto storage = soci_common::makeStorage(std::move(dialect), std::move(pool).value(), size,
+                                            std::move(connector), options, host);
     if (storage) {
         host.logger().log(sdk::LogLevel::info, "storage.opened", "PostgreSQL store opened",
                           {{"target", target}, {"pool_size", std::to_string(pool_size)}});

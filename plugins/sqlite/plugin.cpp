@@ -32,7 +32,8 @@ void describeConfig(sdk::ConfigSchema& schema) {
     busy.min = 1;
     busy.max = kMaxBusyTimeout;
     sdk::ConfigKey& pool = schema.add("pool_size", sdk::ConfigType::integer, false, "4",
-                                      "connections kept open (1..64)");
+                                      "connections at most (1..64): one opened at start, the "
+                                      "others when calls overlap");
     pool.min = 1;
     pool.max = kMaxPoolSize;
 }
@@ -90,16 +91,20 @@ sdk::Result<sdk::StoragePtr> open(const sdk::InstanceSpec& spec, sdk::HostContex
     const std::string connect_string =
         "db=\"" + path + "\" timeout=" + std::to_string(busy_timeout);
     auto size = static_cast<std::size_t>(pool_size);
-    auto pool = soci_common::openPool(::soci::sqlite3, connect_string, size, *dialect,
-                                      "'" + path + "'");
+    soci_common::Connector connector{&::soci::sqlite3, connect_string, "'" + path + "'"};
+    // One connection now: it reports a path that cannot be opened or written (and a file that
+    // is not a database) at start-up, and runs the migrations. Every connection reads the
+    // whole schema when it is set up, so the others are opened by the first calls that need
+    // them, after the server listens.
+    auto pool = soci_common::openPool(connector, size, 1, *dialect);
     if (!pool) {
         return std::move(pool).error();
     }
     soci_common::DatabaseOptions options;
     // A caller waiting for a connection must outwait a writer holding the lock.
     options.lease_timeout = std::chrono::milliseconds((busy_timeout + 30) * 1000);
-    auto storage =
-        soci_common::makeStorage(std::move(dialect), std::move(pool).value(), size, options, host);
+    auto storage = soci_common::makeStorage(std::move(dialect), std::move(pool).value(), size,
+                                            std::move(connector), options, host);
     if (storage) {
         host.logger().log(sdk::LogLevel::info, "storage.opened", "SQLite store opened",
                           {{"path", path}, {"pool_size", std::to_string(pool_size)}});

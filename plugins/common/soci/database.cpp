@@ -57,6 +57,16 @@ sdk::Result<void> inTransaction(::soci::session& sql, const std::string& begin,
     return inner;
 }
 
+// A session that opened but failed its set-up goes back to closed, so that it is opened
+// afresh (and set up completely) by the next lease.
+void closeQuietly(::soci::session& sql) noexcept {
+    try {
+        sql.close();
+    } catch (...) {
+        // Already closed, or the backend failed closing: either way it is not used as is.
+    }
+}
+
 void rollbackQuietly(::soci::session& sql) {
     try {
         sql << "ROLLBACK";
@@ -66,6 +76,27 @@ void rollbackQuietly(::soci::session& sql) {
 }
 
 }  // namespace
+
+sdk::Result<void> openConnection(::soci::session& sql, const Connector& connector,
+                                 const Dialect& dialect) {
+    const std::string target = "cannot open " + dialect.name() + " database " + connector.redacted;
+    try {
+        sql.open(*connector.factory, connector.connect_string);
+        dialect.onConnect(sql);
+        return sdk::ok();
+    } catch (const ::soci::soci_error& error) {
+        ErrorClass cls = dialect.classify(error);
+        std::string message = target + ": " + oneLine(error.get_error_message());
+        closeQuietly(sql);
+        return sdk::makeError(cls.code, std::move(message));
+    } catch (const std::exception& error) {
+        closeQuietly(sql);
+        return sdk::makeError(sdk::ErrorCode::internal, target + ": " + error.what());
+    } catch (...) {
+        closeQuietly(sql);
+        return sdk::makeError(sdk::ErrorCode::internal, target);
+    }
+}
 
 class Database::Lease {
 public:
@@ -85,6 +116,7 @@ public:
     Lease& operator=(const Lease&) = delete;
 
     bool leased() const { return leased_; }
+    std::size_t position() const { return pos_; }
     ::soci::session& session() { return pool_.at(pos_); }
 
 private:
@@ -94,11 +126,12 @@ private:
 };
 
 Database::Database(std::unique_ptr<Dialect> dialect, std::unique_ptr<::soci::connection_pool> pool,
-                   std::size_t pool_size, DatabaseOptions options, sdk::Clock& clock,
-                   sdk::Logger& logger)
+                   std::size_t pool_size, Connector connector, DatabaseOptions options,
+                   sdk::Clock& clock, sdk::Logger& logger)
     : dialect_(std::move(dialect)),
       pool_(std::move(pool)),
       pool_size_(pool_size),
+      connector_(std::move(connector)),
       options_(options),
       clock_(clock),
       logger_(logger) {
@@ -115,6 +148,34 @@ Database::~Database() = default;
 StatementCache* Database::cacheOf(const ::soci::session& sql) const {
     auto found = cache_of_.find(&sql);
     return found == cache_of_.end() ? nullptr : found->second;
+}
+
+sdk::Result<void> Database::acquire(Lease& lease, std::string_view what) {
+    if (!lease.leased()) {
+        return sdk::makeError(sdk::ErrorCode::unavailable,
+                              std::string(what) + ": no free " + dialect_->name() +
+                                  " connection within " +
+                                  std::to_string(options_.lease_timeout.count()) +
+                                  " ms (pool_size " + std::to_string(pool_size_) + ")");
+    }
+    ::soci::session& sql = lease.session();
+    if (sql.get_backend() != nullptr) {
+        return sdk::ok();
+    }
+    // Never opened (or its opening failed before). The lease makes this thread the only one
+    // using the slot, so no lock is needed; the slot's statement cache is empty.
+    sdk::Result<void> opened = openConnection(sql, connector_, *dialect_);
+    if (!opened) {
+        const std::string slot = "connection " + std::to_string(lease.position() + 1) + " of " +
+                                 std::to_string(pool_size_);
+        logger_.log(sdk::LogLevel::error, "storage.connect_failed",
+                    "a pooled " + dialect_->name() + " connection could not be opened on first use",
+                    {{"connection", slot}, {"error", opened.error().message}});
+        return sdk::makeError(opened.error().code, std::string(what) + ": " +
+                                                       opened.error().message + " (" + slot +
+                                                       ", opened on first use)");
+    }
+    return sdk::ok();
 }
 
 void Database::recoverConnection(::soci::session& sql) {
@@ -201,12 +262,8 @@ sdk::Result<void> Database::runPooled(Mode mode, std::string_view what, const Wo
                                   std::to_string(options_.lease_timeout.count()) + " ms");
     }
     Lease lease(*pool_, options_.lease_timeout);
-    if (!lease.leased()) {
-        return sdk::makeError(sdk::ErrorCode::unavailable,
-                              std::string(what) + ": no free " + dialect_->name() +
-                                  " connection within " +
-                                  std::to_string(options_.lease_timeout.count()) +
-                                  " ms (pool_size " + std::to_string(pool_size_) + ")");
+    if (auto ready = acquire(lease, what); !ready) {
+        return ready;
     }
     ::soci::session& sql = lease.session();
     for (int attempt = 1;; ++attempt) {
@@ -240,10 +297,8 @@ sdk::Result<void> Database::transact(
                                   std::to_string(options_.lease_timeout.count()) + " ms");
     }
     Lease lease(*pool_, options_.lease_timeout);
-    if (!lease.leased()) {
-        return sdk::makeError(sdk::ErrorCode::unavailable,
-                              "transaction: no free " + dialect_->name() + " connection within " +
-                                  std::to_string(options_.lease_timeout.count()) + " ms");
+    if (auto ready = acquire(lease, "transaction"); !ready) {
+        return ready;
     }
     ::soci::session& sql = lease.session();
     bool open = false;
@@ -278,9 +333,8 @@ int Database::latestSchemaVersion() const {
 
 sdk::Result<int> Database::migrate() {
     Lease lease(*pool_, options_.lease_timeout);
-    if (!lease.leased()) {
-        return sdk::makeError(sdk::ErrorCode::unavailable,
-                              "migrate: no free " + dialect_->name() + " connection");
+    if (auto ready = acquire(lease, "migrate"); !ready) {
+        return std::move(ready).error();
     }
     ::soci::session& sql = lease.session();
     const int latest = latestSchemaVersion();
@@ -384,9 +438,8 @@ sdk::Result<int> Database::migrate() {
 
 sdk::Result<int> Database::schemaVersion() {
     Lease lease(*pool_, options_.lease_timeout);
-    if (!lease.leased()) {
-        return sdk::makeError(sdk::ErrorCode::unavailable,
-                              "schema version: no free " + dialect_->name() + " connection");
+    if (auto ready = acquire(lease, "schema version"); !ready) {
+        return std::move(ready).error();
     }
     int version = 0;
     sdk::Result<void> read = guarded(lease.session(), "schema version",

@@ -18,6 +18,7 @@
 #include "authd/sdk/storage.hpp"
 
 namespace soci {
+class backend_factory;
 class connection_pool;
 class session;
 class soci_error;
@@ -77,6 +78,21 @@ public:
     virtual const std::vector<Migration>& migrations() const = 0;
 };
 
+/// How to open a pooled connection that was not opened with the pool (see openPool): the
+/// backend, its connect string, and how messages name the target (never with a password).
+struct Connector {
+    const ::soci::backend_factory* factory = nullptr;
+    std::string connect_string;
+    std::string redacted;
+};
+
+/// Opens `sql` (a closed session) with `connector` and sets it up with `dialect.onConnect`.
+/// Never throws: a session that opened but could not be set up is closed again, so a later
+/// call can retry. Errors read "cannot open <dialect> database <redacted>: <why>" and are
+/// unavailable when the database cannot be reached or opened.
+sdk::Result<void> openConnection(::soci::session& sql, const Connector& connector,
+                                 const Dialect& dialect);
+
 struct DatabaseOptions {
     std::chrono::milliseconds lease_timeout{30000};  ///< wait for a free pooled connection
     int max_attempts = 3;  ///< for retryable errors outside Storage::transact
@@ -98,10 +114,13 @@ class Database {
 public:
     using Work = std::function<sdk::Result<void>(::soci::session& sql)>;
 
-    /// `pool` holds `pool_size` sessions already opened (and set up with the dialect).
+    /// `pool` holds `pool_size` sessions, of which the first ones are opened (and set up with
+    /// the dialect); the others are opened with `connector` by the first call that leases
+    /// them, so a store starts with one connection and grows to `pool_size` only as far as
+    /// concurrent calls need.
     Database(std::unique_ptr<Dialect> dialect, std::unique_ptr<::soci::connection_pool> pool,
-             std::size_t pool_size, DatabaseOptions options, sdk::Clock& clock,
-             sdk::Logger& logger);
+             std::size_t pool_size, Connector connector, DatabaseOptions options,
+             sdk::Clock& clock, sdk::Logger& logger);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -126,6 +145,10 @@ public:
 
 private:
     class Lease;
+    /// Leases a connection for `what`, opening it first when it never was (or its opening
+    /// failed before): unavailable when none is free within the lease timeout or it cannot
+    /// be opened.
+    sdk::Result<void> acquire(Lease& lease, std::string_view what);
     sdk::Result<void> guarded(::soci::session& sql, std::string_view what, const Work& work,
                               bool* retryable);
     sdk::Result<void> runPooled(Mode mode, std::string_view what, const Work& work);
@@ -140,6 +163,7 @@ private:
     std::unordered_map<const ::soci::session*, StatementCache*> cache_of_;
     std::timed_mutex write_mutex_;  ///< held around write transactions when serializeWrites()
     std::size_t pool_size_;
+    Connector connector_;
     DatabaseOptions options_;
     sdk::Clock& clock_;
     sdk::Logger& logger_;

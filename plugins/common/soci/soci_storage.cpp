@@ -120,39 +120,41 @@ private:
 
 }  // namespace
 
-sdk::Result<std::unique_ptr<::soci::connection_pool>> openPool(
-    const ::soci::backend_factory& factory, const std::string& connect_string, std::size_t size,
-    const Dialect& dialect, const std::string& redacted) {
+sdk::Result<std::unique_ptr<::soci::connection_pool>> openPool(const Connector& connector,
+                                                               std::size_t size,
+                                                               std::size_t open_now,
+                                                               const Dialect& dialect) {
+    if (connector.factory == nullptr || size == 0 || open_now == 0 || open_now > size) {
+        return sdk::makeError(sdk::ErrorCode::internal,
+                              "cannot open " + dialect.name() + " database " +
+                                  connector.redacted + ": bad pool parameters");
+    }
     try {
         auto pool = std::make_unique<::soci::connection_pool>(size);
-        for (std::size_t i = 0; i < size; ++i) {
-            ::soci::session& sql = pool->at(i);
-            sql.open(factory, connect_string);
-            dialect.onConnect(sql);
+        for (std::size_t i = 0; i < open_now; ++i) {
+            if (auto opened = openConnection(pool->at(i), connector, dialect); !opened) {
+                return std::move(opened).error();
+            }
         }
         return pool;
-    } catch (const ::soci::soci_error& error) {
-        ErrorClass cls = dialect.classify(error);
-        std::string message = oneLine(error.get_error_message());
-        return sdk::makeError(cls.code, "cannot open " + dialect.name() + " database " + redacted +
-                                        ": " + message);
     } catch (const std::exception& error) {
         return sdk::makeError(sdk::ErrorCode::internal, "cannot open " + dialect.name() +
-                                                            " database " + redacted + ": " +
-                                                            error.what());
+                                                            " database " + connector.redacted +
+                                                            ": " + error.what());
     } catch (...) {
         return sdk::makeError(sdk::ErrorCode::internal,
-                              "cannot open " + dialect.name() + " database " + redacted);
+                              "cannot open " + dialect.name() + " database " + connector.redacted);
     }
 }
 
 sdk::Result<sdk::StoragePtr> makeStorage(std::unique_ptr<Dialect> dialect,
                                          std::unique_ptr<::soci::connection_pool> pool,
-                                         std::size_t pool_size, DatabaseOptions options,
-                                         sdk::HostContext& host) {
+                                         std::size_t pool_size, Connector connector,
+                                         DatabaseOptions options, sdk::HostContext& host) {
     try {
         auto db = std::make_unique<Database>(std::move(dialect), std::move(pool), pool_size,
-                                             options, host.clock(), host.logger());
+                                             std::move(connector), options, host.clock(),
+                                             host.logger());
         return sdk::StoragePtr(std::make_unique<SociStorage>(std::move(db)));
     } catch (const std::exception& error) {
         return sdk::makeError(sdk::ErrorCode::internal,

@@ -10,25 +10,24 @@
 #include "authd/sdk/storage.hpp"
 #include "database.hpp"
 
-namespace soci {
-class backend_factory;
-}  // namespace soci
-
 /// The entry points a SOCI-based storage plugin calls from its factory.
 namespace authd::plugins::soci_common {
 
-/// Opens `size` sessions with `factory` and `connect_string`, each set up by
-/// `dialect.onConnect`. Never throws: connection failures are `unavailable`, anything else
-/// `internal`. `redacted` describes the target in messages (it must not hold a password).
-sdk::Result<std::unique_ptr<::soci::connection_pool>> openPool(
-    const ::soci::backend_factory& factory, const std::string& connect_string, std::size_t size,
-    const Dialect& dialect, const std::string& redacted);
+/// A pool of `size` sessions of which the first `open_now` (1..size) are opened with
+/// `connector` and set up by `dialect.onConnect`; the store opens the others on first use.
+/// Opening at least one here is what reports a bad path, address or password at start-up.
+/// Never throws: connection failures are `unavailable`, anything else `internal`.
+sdk::Result<std::unique_ptr<::soci::connection_pool>> openPool(const Connector& connector,
+                                                               std::size_t size,
+                                                               std::size_t open_now,
+                                                               const Dialect& dialect);
 
-/// The Storage over an opened pool. Owns the dialect and the pool. `host` must outlive it
-/// (the host guarantees that for plugin objects). Never throws.
+/// The Storage over a pool made by openPool with the same `connector`. Owns the dialect and
+/// the pool. `host` must outlive it (the host guarantees that for plugin objects). Never
+/// throws.
 sdk::Result<sdk::StoragePtr> makeStorage(std::unique_ptr<Dialect> dialect,
                                          std::unique_ptr<::soci::connection_pool> pool,
-                                         std::size_t pool_size, DatabaseOptions options,
-                                         sdk::HostContext& host);
+                                         std::size_t pool_size, Connector connector,
+                                         DatabaseOptions options, sdk::HostContext& host);
 
 }  // namespace authd::plugins::soci_common
