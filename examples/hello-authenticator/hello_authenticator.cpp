@@ -137,12 +137,10 @@ HelloAuthenticator::submit(const authd::sdk::LoginStep& step, const authd::sdk::
     return Verdict::failed(kNoMatch);
 }
 
-authd::sdk::Result<void> HelloAuthenticator::clearLockout(const std::string& user_id) {
-    auto user = host_.storage().users().get(user_id);
-    if (!user) {
-        return std::move(user).error();
-    }
-    return host_.rateLimiter().clear(accountKey(user->email));
+authd::sdk::Result<std::vector<std::string>> HelloAuthenticator::lockoutKeys(
+    const authd::sdk::User& user) {
+    // Address keys are left out: nobody can lift them, they end on their own.
+    return std::vector<std::string>{accountKey(user.email)};
 }
 
 }  // namespace hello

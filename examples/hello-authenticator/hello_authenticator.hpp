@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "authd/sdk/authenticator.hpp"
 #include "authd/sdk/host.hpp"
@@ -26,7 +27,8 @@ public:
     authd::sdk::Result<authd::sdk::Page> render(const authd::sdk::LoginStep& step) override;
     authd::sdk::Result<authd::sdk::Verdict> submit(const authd::sdk::LoginStep& step,
                                                    const authd::sdk::Fields& form) override;
-    authd::sdk::Result<void> clearLockout(const std::string& user_id) override;
+    /// The account key of the user's email: the host resets it to lift the lockout.
+    authd::sdk::Result<std::vector<std::string>> lockoutKeys(const authd::sdk::User& user) override;
 
     /// Failures that cost nothing before delays start, and when an account key locks.
     static authd::sdk::ThrottlePolicy throttlePolicy();

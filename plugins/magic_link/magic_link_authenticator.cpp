@@ -671,22 +671,10 @@ sdk::Result<sdk::Verdict> MagicLinkAuthenticator::callbackImpl(const sdk::LoginS
 // ---------------------------------------------------------------------------------------------
 // administration
 
-sdk::Result<void> MagicLinkAuthenticator::clearLockout(const std::string& user_id) {
-    return guarded("clearLockout", [&] { return clearLockoutImpl(user_id); });
-}
-
-sdk::Result<void> MagicLinkAuthenticator::clearLockoutImpl(const std::string& user_id) {
-    auto user = host_.storage().users().get(user_id);
-    if (!user) {
-        return withContext(user.error(), "lifting the link request limit of user " + user_id);
-    }
-    if (auto reset = host_.storage().counters().reset(emailKey(normalizeEmail(user->email)));
-        !reset) {
-        return withContext(reset.error(), "lifting the link request limit of user " + user_id);
-    }
-    host_.logger().log(sdk::LogLevel::info, "magic_link.limit_cleared", "link request limit lifted",
-                       {{"authenticator", instance_id_}, {"user_id", user_id}});
-    return sdk::ok();
+sdk::Result<std::vector<std::string>> MagicLinkAuthenticator::lockoutKeys(const sdk::User& user) {
+    return guarded("lockoutKeys", [&]() -> sdk::Result<std::vector<std::string>> {
+        return std::vector<std::string>{emailKey(normalizeEmail(user.email))};
+    });
 }
 
 }  // namespace authd::plugins::magic_link

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "authd/sdk/authenticator.hpp"
 #include "authd/sdk/config.hpp"
@@ -37,8 +38,8 @@ public:
     sdk::Result<sdk::Verdict> submit(const sdk::LoginStep& step, const sdk::Fields& form) override;
     /// GET /login/<id>/verify?token=...[&req=...]: the emailed link.
     sdk::Result<sdk::Verdict> callback(const sdk::LoginStep& step) override;
-    /// Lifts the per-email request limit for the user's address. Errors: not_found.
-    sdk::Result<void> clearLockout(const std::string& user_id) override;
+    /// The per-email request limit key of the user's address.
+    sdk::Result<std::vector<std::string>> lockoutKeys(const sdk::User& user) override;
 
     /// The counter keys of the request limits, exposed so that tests and operators can find them.
     std::string emailKey(const std::string& normalized_email) const;
@@ -50,7 +51,6 @@ private:
     sdk::Result<sdk::Page> renderImpl(const sdk::LoginStep& step) const;
     sdk::Result<sdk::Verdict> submitImpl(const sdk::LoginStep& step, const sdk::Fields& form);
     sdk::Result<sdk::Verdict> callbackImpl(const sdk::LoginStep& step);
-    sdk::Result<void> clearLockoutImpl(const std::string& user_id);
 
     /// Counts one request against `key`; the seconds until the window ends when over `limit`,
     /// else 0.

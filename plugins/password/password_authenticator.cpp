@@ -301,7 +301,7 @@ sdk::Result<sdk::Verdict> PasswordAuthenticator::submitImpl(const sdk::LoginStep
     if (email.empty() || password == nullptr || password->empty()) {
         return sdk::Verdict::failed(kEnterBoth);
     }
-    // Over-long input cannot match any stored credential (setCredential enforces the same
+    // Over-long input cannot match any stored credential (makeCredential enforces the same
     // bound), so it is refused before any hashing work.
     if (email.size() > kMaxEmailBytes ||
         password->size() > static_cast<std::size_t>(config_.max_length) * 4 ||
@@ -435,16 +435,14 @@ sdk::Result<sdk::Verdict> PasswordAuthenticator::submitImpl(const sdk::LoginStep
 // ---------------------------------------------------------------------------------------------
 // administration
 
-sdk::Result<void> PasswordAuthenticator::setCredential(const std::string& user_id,
-                                                       const std::string& secret) {
-    return guarded("setCredential", [&] { return setCredentialImpl(user_id, secret); });
+sdk::Result<sdk::NewCredential> PasswordAuthenticator::makeCredential(const sdk::User& user,
+                                                                      const std::string& secret) {
+    (void)user;
+    return guarded("makeCredential", [&] { return makeCredentialImpl(secret); });
 }
 
-sdk::Result<void> PasswordAuthenticator::setCredentialImpl(const std::string& user_id,
-                                                           const std::string& secret) {
-    if (user_id.empty()) {
-        return sdk::makeError(sdk::ErrorCode::invalid_argument, "no user id given");
-    }
+sdk::Result<sdk::NewCredential>
+PasswordAuthenticator::makeCredentialImpl(const std::string& secret) {
     if (!validUtf8(secret)) {
         return sdk::makeError(sdk::ErrorCode::invalid_argument, "the password is not valid UTF-8");
     }
@@ -459,53 +457,20 @@ sdk::Result<void> PasswordAuthenticator::setCredentialImpl(const std::string& us
                               "the password must have at most " +
                                   std::to_string(config_.max_length) + " characters");
     }
-
-    sdk::Storage& storage = host_.storage();
-    if (auto user = storage.users().get(user_id); !user) {
-        return withContext(user.error(), "setting a password for user " + user_id);
-    }
     auto hash = host_.crypto().hashPassword(secret);
     if (!hash) {
         return withContext(hash.error(), "hashing the new password");
     }
-
-    const sdk::UnixTime now = host_.clock().now();
-    sdk::Credential credential;
-    credential.user_id = user_id;
-    credential.kind = instance_id_;
-    credential.secret_hash = std::move(hash).value();
-    credential.created_at = now;
-    credential.updated_at = now;
-    auto existing = storage.credentials().get(user_id, instance_id_);
-    if (existing) {
-        credential.created_at = existing->created_at;
-    } else if (existing.error().code != sdk::ErrorCode::not_found) {
-        return withContext(existing.error(), "reading the current password credential");
-    }
-    if (auto stored = storage.credentials().put(credential); !stored) {
-        return withContext(stored.error(), "storing the password credential");
-    }
-    host_.logger().log(sdk::LogLevel::info, "password.credential_set", "password set",
-                       {{"authenticator", instance_id_}, {"user_id", user_id}});
-    return sdk::ok();
+    sdk::NewCredential made;
+    made.credential.kind = instance_id_;
+    made.credential.secret_hash = std::move(hash).value();
+    return made;
 }
 
-sdk::Result<void> PasswordAuthenticator::clearLockout(const std::string& user_id) {
-    return guarded("clearLockout", [&] { return clearLockoutImpl(user_id); });
-}
-
-sdk::Result<void> PasswordAuthenticator::clearLockoutImpl(const std::string& user_id) {
-    auto user = host_.storage().users().get(user_id);
-    if (!user) {
-        return withContext(user.error(), "clearing the lockout of user " + user_id);
-    }
-    if (auto cleared = host_.rateLimiter().clear(accountKey(normalizeEmail(user->email)));
-        !cleared) {
-        return withContext(cleared.error(), "clearing the lockout of user " + user_id);
-    }
-    host_.logger().log(sdk::LogLevel::info, "password.lockout_cleared", "account lockout cleared",
-                       {{"authenticator", instance_id_}, {"user_id", user_id}});
-    return sdk::ok();
+sdk::Result<std::vector<std::string>> PasswordAuthenticator::lockoutKeys(const sdk::User& user) {
+    return guarded("lockoutKeys", [&]() -> sdk::Result<std::vector<std::string>> {
+        return std::vector<std::string>{accountKey(normalizeEmail(user.email))};
+    });
 }
 
 }  // namespace authd::plugins::password

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "authd/sdk/authenticator.hpp"
 #include "authd/sdk/config.hpp"
@@ -60,8 +61,13 @@ public:
     std::string displayName() const override;
     sdk::Result<sdk::Page> render(const sdk::LoginStep& step) override;
     sdk::Result<sdk::Verdict> submit(const sdk::LoginStep& step, const sdk::Fields& form) override;
-    sdk::Result<void> setCredential(const std::string& user_id, const std::string& secret) override;
-    sdk::Result<void> clearLockout(const std::string& user_id) override;
+    /// The password's length rules (characters, not bytes; valid UTF-8), then its Argon2id hash
+    /// as Credential{kind = <id>}. Resets nothing: an account lock stays until it ends or an
+    /// administrator lifts it. Errors: invalid_argument (rule broken), hashing errors.
+    sdk::Result<sdk::NewCredential> makeCredential(const sdk::User& user,
+                                                   const std::string& secret) override;
+    /// The account key of the user's email (address keys are nobody's to lift).
+    sdk::Result<std::vector<std::string>> lockoutKeys(const sdk::User& user) override;
 
     /// The rate-limiter keys, exposed so that tests and operators can find them.
     std::string accountKey(const std::string& normalized_email) const;
@@ -73,8 +79,7 @@ private:
 
     sdk::Result<sdk::Page> renderImpl(const sdk::LoginStep& step) const;
     sdk::Result<sdk::Verdict> submitImpl(const sdk::LoginStep& step, const sdk::Fields& form);
-    sdk::Result<void> setCredentialImpl(const std::string& user_id, const std::string& secret);
-    sdk::Result<void> clearLockoutImpl(const std::string& user_id);
+    sdk::Result<sdk::NewCredential> makeCredentialImpl(const std::string& secret);
 
     /// The message to show when either key holds attempts back (locked or delayed), else "".
     sdk::Result<std::string> throttleMessage(const std::string& account_key,

@@ -129,8 +129,8 @@ sdk::Result<PasswordConfig> parsePasswordConfig(const sdk::ConfigNode& node) {
     config.account_throttle = policy;
     config.address_throttle = policy;
     config.address_throttle.lock_after = static_cast<int>(address_lock_after);
-    // Nobody can clear an address lock (clearLockout is per user), and an indefinite one
-    // would let an attacker lock out a whole shared network: it always ends.
+    // Nobody can clear an address lock (lockoutKeys names per-user keys only), and an
+    // indefinite one would let an attacker lock out a whole shared network: it always ends.
     if (config.address_throttle.lock_for == 0) {
         config.address_throttle.lock_for = config.address_throttle.window;
     }

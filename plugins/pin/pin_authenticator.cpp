@@ -377,72 +377,32 @@ sdk::Result<sdk::Verdict> PinAuthenticator::submitImpl(const sdk::LoginStep& ste
 // ---------------------------------------------------------------------------------------------
 // administration
 
-sdk::Result<void> PinAuthenticator::setCredential(const std::string& user_id,
-                                                  const std::string& secret) {
-    return guarded("setCredential", [&] { return setCredentialImpl(user_id, secret); });
+sdk::Result<sdk::NewCredential> PinAuthenticator::makeCredential(const sdk::User& user,
+                                                                 const std::string& secret) {
+    return guarded("makeCredential", [&] { return makeCredentialImpl(user, secret); });
 }
 
-sdk::Result<void> PinAuthenticator::setCredentialImpl(const std::string& user_id,
-                                                      const std::string& secret) {
-    if (user_id.empty()) {
-        return sdk::makeError(sdk::ErrorCode::invalid_argument, "no user id given");
-    }
+sdk::Result<sdk::NewCredential> PinAuthenticator::makeCredentialImpl(const sdk::User& user,
+                                                                     const std::string& secret) {
     if (std::string problem = pinProblem(secret, config_.digits); !problem.empty()) {
         return sdk::makeError(sdk::ErrorCode::invalid_argument, problem);
-    }
-
-    sdk::Storage& storage = host_.storage();
-    auto user = storage.users().get(user_id);
-    if (!user) {
-        return withContext(user.error(), "setting a PIN for user " + user_id);
     }
     auto hash = host_.crypto().hashPassword(secret);
     if (!hash) {
         return withContext(hash.error(), "hashing the new PIN");
     }
-
-    const sdk::UnixTime now = host_.clock().now();
-    sdk::Credential credential;
-    credential.user_id = user_id;
-    credential.kind = instance_id_;
-    credential.secret_hash = std::move(hash).value();
-    credential.created_at = now;
-    credential.updated_at = now;
-    auto existing = storage.credentials().get(user_id, instance_id_);
-    if (existing) {
-        credential.created_at = existing->created_at;
-    } else if (existing.error().code != sdk::ErrorCode::not_found) {
-        return withContext(existing.error(), "reading the current PIN credential");
-    }
-    if (auto stored = storage.credentials().put(credential); !stored) {
-        return withContext(stored.error(), "storing the PIN credential");
-    }
+    sdk::NewCredential made;
+    made.credential.kind = instance_id_;
+    made.credential.secret_hash = std::move(hash).value();
     // The failures counted so far were guesses at the old PIN.
-    if (auto cleared = host_.rateLimiter().clear(accountKey(normalizeEmail(user->email)));
-        !cleared) {
-        return withContext(cleared.error(), "lifting the lockout after setting a PIN");
-    }
-    host_.logger().log(sdk::LogLevel::info, "pin.credential_set", "PIN set",
-                       {{"authenticator", instance_id_}, {"user_id", user_id}});
-    return sdk::ok();
+    made.reset_counters.push_back(accountKey(normalizeEmail(user.email)));
+    return made;
 }
 
-sdk::Result<void> PinAuthenticator::clearLockout(const std::string& user_id) {
-    return guarded("clearLockout", [&] { return clearLockoutImpl(user_id); });
-}
-
-sdk::Result<void> PinAuthenticator::clearLockoutImpl(const std::string& user_id) {
-    auto user = host_.storage().users().get(user_id);
-    if (!user) {
-        return withContext(user.error(), "clearing the PIN lockout of user " + user_id);
-    }
-    if (auto cleared = host_.rateLimiter().clear(accountKey(normalizeEmail(user->email)));
-        !cleared) {
-        return withContext(cleared.error(), "clearing the PIN lockout of user " + user_id);
-    }
-    host_.logger().log(sdk::LogLevel::info, "pin.lockout_cleared", "PIN lockout lifted",
-                       {{"authenticator", instance_id_}, {"user_id", user_id}});
-    return sdk::ok();
+sdk::Result<std::vector<std::string>> PinAuthenticator::lockoutKeys(const sdk::User& user) {
+    return guarded("lockoutKeys", [&]() -> sdk::Result<std::vector<std::string>> {
+        return std::vector<std::string>{accountKey(normalizeEmail(user.email))};
+    });
 }
 
 }  // namespace authd::plugins::pin

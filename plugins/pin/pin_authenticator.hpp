@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "authd/sdk/authenticator.hpp"
 #include "authd/sdk/config.hpp"
@@ -28,12 +29,14 @@ public:
     std::string displayName() const override;
     sdk::Result<sdk::Page> render(const sdk::LoginStep& step) override;
     sdk::Result<sdk::Verdict> submit(const sdk::LoginStep& step, const sdk::Fields& form) override;
-    /// Sets the user's PIN: exactly `digits` ASCII digits, not one repeated digit, not a run
-    /// of consecutive digits. Lifts the account's lockout, since it counted guesses at the
-    /// old PIN. Errors: invalid_argument (rule broken), not_found (no such user), store errors.
-    sdk::Result<void> setCredential(const std::string& user_id, const std::string& secret) override;
-    /// Lifts the account's lockout. Errors: not_found (no such user), store errors.
-    sdk::Result<void> clearLockout(const std::string& user_id) override;
+    /// A PIN credential: exactly `digits` ASCII digits, not one repeated digit, not a run of
+    /// consecutive digits, hashed with Argon2id as Credential{kind = <id>}. Storing it also
+    /// resets the account's lockout key, since that counted guesses at the old PIN.
+    /// Errors: invalid_argument (rule broken), hashing errors.
+    sdk::Result<sdk::NewCredential> makeCredential(const sdk::User& user,
+                                                   const std::string& secret) override;
+    /// The account key of the user's email (address keys are nobody's to lift).
+    sdk::Result<std::vector<std::string>> lockoutKeys(const sdk::User& user) override;
 
     /// The rate-limiter keys, exposed so that tests and operators can find them.
     std::string accountKey(const std::string& normalized_email) const;
@@ -45,8 +48,8 @@ private:
 
     sdk::Result<sdk::Page> renderImpl(const sdk::LoginStep& step) const;
     sdk::Result<sdk::Verdict> submitImpl(const sdk::LoginStep& step, const sdk::Fields& form);
-    sdk::Result<void> setCredentialImpl(const std::string& user_id, const std::string& secret);
-    sdk::Result<void> clearLockoutImpl(const std::string& user_id);
+    sdk::Result<sdk::NewCredential> makeCredentialImpl(const sdk::User& user,
+                                                       const std::string& secret);
 
     /// The message to show when either key is locked, else "".
     sdk::Result<std::string> lockedMessage(const std::string& account_key,

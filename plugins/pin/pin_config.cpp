@@ -95,7 +95,7 @@ sdk::Result<PinConfig> parsePinConfig(const sdk::ConfigNode& node) {
     account.window = kForever;
     config.account_throttle = account;
 
-    // Nobody can lift an address lock (clearLockout is per user), so it always ends.
+    // Nobody can lift an address lock (lockoutKeys names per-user keys only), so it always ends.
     sdk::ThrottlePolicy address;
     address.free_attempts = static_cast<int>(config.address_max_attempts);
     address.base_delay = 0;

@@ -245,6 +245,20 @@ std::vector<std::string> itemIds(const HttpResult& result, const std::string& ke
     return out;
 }
 
+/// The audit events of `type` (about `user` when given), as parsed objects.
+std::vector<Poco::JSON::Object::Ptr> auditEvents(const std::string& type,
+                                                 const std::string& user = {}) {
+    const HttpResult r =
+        api("GET", "/audit-events?limit=200&type=" + type + (user.empty() ? "" : "&user=" + user));
+    BOOST_TEST_REQUIRE(r.status == 200, r.body);
+    std::vector<Poco::JSON::Object::Ptr> out;
+    const auto items = parseObject(r.body)->getArray("items");
+    for (std::size_t i = 0; i < items->size(); ++i) {
+        out.push_back(items->getObject(static_cast<unsigned>(i)));
+    }
+    return out;
+}
+
 bool has(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();
 }
@@ -556,6 +570,15 @@ BOOST_AUTO_TEST_CASE(set_password_replaces_the_credential) {
     BOOST_TEST(old.status == 200); // the form again, with an error
     const HttpResult fresh = submit(browser, old, {{"email", user.email}, {"password", next}});
     BOOST_TEST((fresh.status == 302 || fresh.status == 303), fresh.body);
+    // Written with the credential, in its transaction: exactly one event.
+    const auto events = auditEvents("user.credential_set", user.id);
+    BOOST_TEST_REQUIRE(events.size() == 1U);
+    BOOST_TEST(str(events[0]->getObject("detail"), "authenticator") == "password");
+    BOOST_TEST(str(events[0]->getObject("detail"), "actor") == "bootstrap_admin_token");
+    // A refused password changes nothing and writes no event.
+    BOOST_TEST(
+        api("PUT", "/users/" + user.id + "/password", R"({"password":"short"})").status == 400);
+    BOOST_TEST(auditEvents("user.credential_set", user.id).size() == 1U);
 }
 
 BOOST_AUTO_TEST_CASE(suspending_ends_sessions_and_refresh_families) {
@@ -597,6 +620,9 @@ BOOST_AUTO_TEST_CASE(deleting_the_lockout_lifts_a_pin_lockout) {
     const HttpResult ok =
         submit(third, openMethod(third, project, "pin"), {{"email", user.email}, {"pin", kPin}});
     BOOST_TEST((ok.status == 302 || ok.status == 303), ok.body);
+    const auto events = auditEvents("user.lockout_cleared", user.id);
+    BOOST_TEST_REQUIRE(events.size() == 1U);
+    BOOST_TEST(str(events[0]->getObject("detail"), "authenticators") == "password,pin");
     BOOST_TEST(api("DELETE", "/users/nobody/lockout").status == 404);
 }
 
@@ -679,6 +705,12 @@ BOOST_AUTO_TEST_CASE(provider_key_rotation_publishes_new_and_old_keys) {
         BOOST_TEST(contains(jwks.body, old));
     }
     BOOST_TEST(has(itemIds(api("GET", "/keys"), "kid"), kid));
+    // Exactly one key.rotated event names the new key (other cases may rotate too).
+    int naming = 0;
+    for (const auto& event : auditEvents("key.rotated")) {
+        naming += str(event->getObject("detail"), "kid") == kid ? 1 : 0;
+    }
+    BOOST_TEST(naming == 1);
     BOOST_TEST(api("POST", "/keys/rotate", R"({"alg":"HS256"})").status == 400);
     BOOST_TEST(api("POST", "/keys/rotate", R"({"alg":"RS256","size":2})").status == 400);
 }

@@ -170,6 +170,18 @@ BOOST_AUTO_TEST_CASE(direct_mode_bootstraps_an_admin_and_a_project_before_the_se
     BOOST_TEST(client_id.rfind("proj_boot_app", 0) == 0U, client_id);
     BOOST_TEST(secret.size() == 64U);
 
+    // A provider key rotated on the store directly comes with exactly one audit event naming it.
+    const Run rotated =
+        authctl(dir, {"--config", config, "--json", "keys", "rotate", "--alg", "ES256"});
+    BOOST_TEST_REQUIRE(rotated.code == 0, rotated.err);
+    const std::string kid = str(json(rotated.out), "kid");
+    const Run rotations =
+        authctl(dir, {"--config", config, "--json", "audit", "list", "--type", "key.rotated"});
+    BOOST_TEST_REQUIRE(rotations.code == 0, rotations.err);
+    const auto rotation_events = json(rotations.out)->getArray("items");
+    BOOST_TEST_REQUIRE(rotation_events->size() == 1U, rotations.out);
+    BOOST_TEST(str(rotation_events->getObject(0)->getObject("detail"), "kid") == kid);
+
     // A refused input is the API's own 400, exit 1.
     const Run refused = authctl(dir, {"--config", config, "users", "create", "--email", "nope"});
     BOOST_TEST(refused.code == 1);
@@ -190,6 +202,8 @@ BOOST_AUTO_TEST_CASE(direct_mode_bootstraps_an_admin_and_a_project_before_the_se
         server.get("/admin/api/v1/audit-events?type=project.created&project=" + client_id,
                    {{"Authorization", "Bearer " + kAdminToken}});
     BOOST_TEST(contains(audit.body, "\"actor\":\"authctl\""), audit.body);
+    // The server publishes the key rotated before it started.
+    BOOST_TEST(contains(server.get("/oauth/jwks").body, "\"" + kid + "\""));
 }
 
 BOOST_AUTO_TEST_CASE(api_mode_lists_creates_and_rotates_with_tables_and_json) {

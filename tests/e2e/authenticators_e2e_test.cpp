@@ -132,7 +132,7 @@ public:
                 created->optValue<std::string>("client_secret", "")};
     }
 
-    /// A user; `pin` (when set) goes through the admin API to the pin instance's setCredential.
+    /// A user; `pin` (when set) goes through the admin API to the pin instance's makeCredential.
     std::pair<std::string, std::string> createUser(const std::string& pin = {}) {
         const std::string email = "person" + std::to_string(++serial_) + "@example.com";
         Poco::JSON::Object body;

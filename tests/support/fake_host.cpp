@@ -374,4 +374,54 @@ sdk::Result<sdk::User> FakeHost::addUser(const std::string& email, const std::st
     return user;
 }
 
+sdk::Result<void> FakeHost::setCredential(sdk::Authenticator& authenticator,
+                                          const std::string& user_id, const std::string& secret) {
+    auto user = storage_.users().get(user_id);
+    if (!user) {
+        return user.error();
+    }
+    auto made = authenticator.makeCredential(*user, secret);
+    if (!made) {
+        return made.error();
+    }
+    return storage_.transact([&](sdk::Storage& tx) -> sdk::Result<void> {
+        sdk::Credential credential = made->credential;
+        credential.user_id = user_id;
+        credential.created_at = clock_.now();
+        credential.updated_at = credential.created_at;
+        if (auto existing = tx.credentials().get(user_id, credential.kind)) {
+            credential.created_at = existing->created_at;
+        }
+        if (auto put = tx.credentials().put(credential); !put) {
+            return put;
+        }
+        for (const auto& key : made->reset_counters) {
+            if (auto reset = tx.counters().reset(key); !reset) {
+                return reset;
+            }
+        }
+        return sdk::ok();
+    });
+}
+
+sdk::Result<void> FakeHost::clearLockout(sdk::Authenticator& authenticator,
+                                         const std::string& user_id) {
+    auto user = storage_.users().get(user_id);
+    if (!user) {
+        return user.error();
+    }
+    auto keys = authenticator.lockoutKeys(*user);
+    if (!keys) {
+        return keys.error();
+    }
+    return storage_.transact([&](sdk::Storage& tx) -> sdk::Result<void> {
+        for (const auto& key : *keys) {
+            if (auto reset = tx.counters().reset(key); !reset) {
+                return reset;
+            }
+        }
+        return sdk::ok();
+    });
+}
+
 }  // namespace authd::test

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "authd/sdk/authenticator.hpp"
 #include "authd/sdk/host.hpp"
 #include "authd/sdk/mailer.hpp"
 #include "authd/sdk/storage.hpp"
@@ -188,6 +189,16 @@ public:
 
     /// Creates an active user with a random id and the (lower-cased) email.
     sdk::Result<sdk::User> addUser(const std::string& email, const std::string& status = "active");
+
+    /// What the host does with Authenticator::makeCredential (admin API, registration): the
+    /// credential `authenticator` makes for user `user_id`, stored (keeping the created_at of
+    /// the one it replaces) with its counters reset, in one transaction. Errors: the
+    /// authenticator's, not_found for an unknown user, the store's.
+    sdk::Result<void> setCredential(sdk::Authenticator& authenticator, const std::string& user_id,
+                                    const std::string& secret);
+    /// What the host does to lift a lockout: resets every key `authenticator.lockoutKeys`
+    /// names for user `user_id`. Errors: not_found for an unknown user, the store's.
+    sdk::Result<void> clearLockout(sdk::Authenticator& authenticator, const std::string& user_id);
 
 private:
     sdk::HostInfo info_;

@@ -12,6 +12,7 @@
 #include "oauth/redirect_uri.hpp"
 #include "oauth/scopes.hpp"
 #include "oauth/state_cache.hpp"
+#include "plugin/boundary_guard.hpp"
 
 namespace authd::admin {
 namespace {
@@ -139,6 +140,39 @@ int clampLimit(int limit) {
     return limit <= 0 ? 50 : std::min(limit, kMaxPage);
 }
 
+// Inside a transaction: `made` as the user's credential of its kind (keeping the created_at
+// of the one it replaces), and the counters it resets.
+sdk::Result<void> storeCredential(sdk::Storage& tx, const sdk::NewCredential& made,
+                                  const std::string& user_id, sdk::UnixTime now) {
+    sdk::Credential credential = made.credential;
+    credential.user_id = user_id;
+    credential.created_at = now;
+    credential.updated_at = now;
+    auto existing = tx.credentials().get(user_id, credential.kind);
+    if (existing) {
+        credential.created_at = existing->created_at;
+    } else if (existing.error().code != sdk::ErrorCode::not_found) {
+        return existing.error();
+    }
+    if (auto stored = tx.credentials().put(credential); !stored) {
+        return stored;
+    }
+    for (const auto& key : made.reset_counters) {
+        if (auto reset = tx.counters().reset(key); !reset) {
+            return reset;
+        }
+    }
+    return sdk::ok();
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        out += (out.empty() ? "" : ",") + item;
+    }
+    return out;
+}
+
 } // namespace
 
 std::string effectiveIdTokenAlg(const oauth::ProviderContext& ctx, const sdk::Project& project) {
@@ -154,8 +188,9 @@ std::string effectiveIdTokenAlg(const oauth::ProviderContext& ctx, const sdk::Pr
 
 AdminService::AdminService(oauth::ProviderContext& ctx) : ctx_(ctx) {}
 
-sdk::AuditEvent AdminService::event(std::string type, const Actor& actor, std::string user_id,
-                                    std::string client_id, std::string_view invite_id) const {
+sdk::AuditEvent AdminService::event(
+    std::string type, const Actor& actor, std::string user_id, std::string client_id,
+    const std::vector<std::pair<std::string_view, std::string_view>>& extra) const {
     sdk::AuditEvent out;
     out.id = crypto::uuidV4();
     out.time = ctx_.now();
@@ -163,16 +198,12 @@ sdk::AuditEvent AdminService::event(std::string type, const Actor& actor, std::s
     out.user_id = std::move(user_id);
     out.client_id = std::move(client_id);
     out.client_address = actor.client_address;
-    out.detail = actor.user_id.empty()
-                     ? oauth::auditDetail({{"actor", actor.kind}})
-                     : oauth::auditDetail({{"actor", actor.kind}, {"actor_user", actor.user_id}});
-    if (!invite_id.empty()) {
-        out.detail = actor.user_id.empty()
-                         ? oauth::auditDetail({{"actor", actor.kind}, {"invite", invite_id}})
-                         : oauth::auditDetail({{"actor", actor.kind},
-                                               {"actor_user", actor.user_id},
-                                               {"invite", invite_id}});
+    std::vector<std::pair<std::string_view, std::string_view>> members = {{"actor", actor.kind}};
+    if (!actor.user_id.empty()) {
+        members.emplace_back("actor_user", actor.user_id);
     }
+    members.insert(members.end(), extra.begin(), extra.end());
+    out.detail = oauth::auditDetail(members);
     return out;
 }
 
@@ -611,8 +642,9 @@ sdk::Result<CreatedInvite> AdminService::createInvite(const Actor& actor) {
     record.value = actor.kind + " " + actor.user_id;
     record.expires_at = ctx_.now() + kInviteTtl;
     out.invite = inviteOf(record);
-    auto stored = writeWithAudit([&](sdk::Storage& tx) { return tx.pluginData().put(record); },
-                                 event("invite.created", actor, actor.user_id, "", out.invite.id));
+    auto stored = writeWithAudit(
+        [&](sdk::Storage& tx) { return tx.pluginData().put(record); },
+        event("invite.created", actor, actor.user_id, "", {{"invite", out.invite.id}}));
     if (!stored) {
         return storeError(stored.error(), "the invite could not be stored");
     }
@@ -658,7 +690,7 @@ sdk::Result<void> AdminService::withdrawInvite(const std::string& id, const Acto
     }
     auto removed = writeWithAudit(
         [&](sdk::Storage& tx) { return tx.pluginData().remove(std::string(kInviteNamespace), key); },
-        event("invite.withdrawn", actor, actor.user_id, "", id));
+        event("invite.withdrawn", actor, actor.user_id, "", {{"invite", id}}));
     if (!removed) {
         if (removed.error().code == sdk::ErrorCode::not_found) {
             return sdk::makeError(sdk::ErrorCode::not_found, "no invite " + id);
@@ -668,18 +700,41 @@ sdk::Result<void> AdminService::withdrawInvite(const std::string& id, const Acto
     return sdk::ok();
 }
 
-sdk::Authenticator* AdminService::findAuthenticator(std::string_view kind) const {
+const app::AuthenticatorInstance*
+AdminService::findAuthenticator(std::string_view kind) const {
     for (const auto& instance : ctx_.authenticators) {
         if (instance.id == kind) {
-            return instance.authenticator.get();
+            return &instance;
         }
     }
     for (const auto& instance : ctx_.authenticators) {
         if (instance.plugin == kind) {
-            return instance.authenticator.get();
+            return &instance;
         }
     }
     return nullptr;
+}
+
+sdk::Result<sdk::NewCredential>
+AdminService::makeCredential(const app::AuthenticatorInstance& instance, const sdk::User& user,
+                             const std::string& secret, const std::string& field) const {
+    auto made = plugin::guardPluginCall(
+        instance.id, "Authenticator::makeCredential", ctx_.log(),
+        [&] { return instance.authenticator->makeCredential(user, secret); });
+    if (!made) {
+        if (made.error().code == sdk::ErrorCode::invalid_argument ||
+            made.error().code == sdk::ErrorCode::unsupported) {
+            return fieldError(field, made.error().message);
+        }
+        return sdk::makeError(sdk::ErrorCode::internal,
+                              field + " could not be set: " + made.error().message);
+    }
+    if (made->credential.kind.empty()) {
+        return sdk::makeError(sdk::ErrorCode::internal,
+                              field + " could not be set: authenticator " + instance.id +
+                                  " made a credential without a kind");
+    }
+    return made;
 }
 
 sdk::Result<sdk::User> AdminService::createUser(const UserInput& input, const Actor& actor) {
@@ -713,18 +768,21 @@ sdk::Result<sdk::User> AdminService::createUser(const UserInput& input, const Ac
         return fieldError("status", "must be 1-32 characters of a-z, 0-9, _ and -");
     }
     user.email_verified = input.email_verified;
-    sdk::Authenticator* password_authenticator = nullptr;
-    sdk::Authenticator* pin_authenticator = nullptr;
-    if (input.password) {
-        password_authenticator = findAuthenticator("password");
-        if (password_authenticator == nullptr) {
-            return fieldError("password", "no password authenticator is configured");
+    // The authenticators own how their secrets are checked and hashed.
+    struct Secret {
+        const char* field;
+        const std::optional<std::string>& value;
+        const app::AuthenticatorInstance* instance = nullptr;
+    };
+    Secret secrets[] = {{"password", input.password}, {"pin", input.pin}};
+    for (auto& secret : secrets) {
+        if (!secret.value) {
+            continue;
         }
-    }
-    if (input.pin) {
-        pin_authenticator = findAuthenticator("pin");
-        if (pin_authenticator == nullptr) {
-            return fieldError("pin", "no pin authenticator is configured");
+        secret.instance = findAuthenticator(secret.field);
+        if (secret.instance == nullptr) {
+            return fieldError(secret.field,
+                              std::string("no ") + secret.field + " authenticator is configured");
         }
     }
     auto existing = ctx_.store.users().findByEmail(user.email);
@@ -740,34 +798,38 @@ sdk::Result<sdk::User> AdminService::createUser(const UserInput& input, const Ac
     }
     user.created_at = now;
     user.updated_at = now;
-    auto stored = writeWithAudit([&](sdk::Storage& tx) { return tx.users().create(user); },
-                                 event("user.created", actor, user.id, ""));
+    // Hashing takes long: it happens before the transaction, which then writes the user, the
+    // credentials and the event together (a refused secret leaves nothing behind).
+    std::vector<sdk::NewCredential> credentials;
+    for (const auto& secret : secrets) {
+        if (secret.instance == nullptr) {
+            continue;
+        }
+        auto made = makeCredential(*secret.instance, user, *secret.value, secret.field);
+        if (!made) {
+            return made.error();
+        }
+        credentials.push_back(std::move(made).value());
+    }
+    auto stored = writeWithAudit(
+        [&](sdk::Storage& tx) -> sdk::Result<void> {
+            if (auto created = tx.users().create(user); !created) {
+                return created;
+            }
+            for (const auto& credential : credentials) {
+                if (auto set = storeCredential(tx, credential, user.id, now); !set) {
+                    return set;
+                }
+            }
+            return sdk::ok();
+        },
+        event("user.created", actor, user.id, ""));
     if (!stored) {
         if (stored.error().code == sdk::ErrorCode::conflict) {
             return sdk::makeError(sdk::ErrorCode::conflict,
                                   "a user with this email already exists");
         }
         return storeError(stored.error(), "the user could not be stored");
-    }
-    // The authenticators own how their secrets are checked and hashed (outside the
-    // transaction: they write through their own store handle); a refusal undoes the user so
-    // that the call can simply be repeated.
-    const std::pair<sdk::Authenticator*, const std::optional<std::string>*> credentials[] = {
-        {password_authenticator, &input.password}, {pin_authenticator, &input.pin}};
-    for (const auto& [authenticator, secret] : credentials) {
-        if (authenticator == nullptr) {
-            continue;
-        }
-        auto set = authenticator->setCredential(user.id, **secret);
-        if (!set) {
-            (void)ctx_.store.users().remove(user.id);
-            const std::string field = authenticator == password_authenticator ? "password" : "pin";
-            if (set.error().code == sdk::ErrorCode::invalid_argument) {
-                return fieldError(field, set.error().message);
-            }
-            return sdk::makeError(sdk::ErrorCode::internal,
-                                  field + " could not be set: " + set.error().message);
-        }
     }
     return user;
 }
@@ -901,26 +963,27 @@ sdk::Result<void> AdminService::deleteUser(const std::string& id, const Actor& a
 
 sdk::Result<void> AdminService::setCredential(const std::string& user_id, const std::string& kind,
                                               const std::string& secret, const Actor& actor) {
-    if (auto found = getUser(user_id); !found) {
-        return found.error();
+    auto user = getUser(user_id);
+    if (!user) {
+        return user.error();
     }
-    sdk::Authenticator* authenticator = findAuthenticator(kind);
-    if (authenticator == nullptr) {
+    const app::AuthenticatorInstance* instance = findAuthenticator(kind);
+    if (instance == nullptr) {
         return fieldError(kind, "no " + kind + " authenticator is configured");
     }
-    auto set = authenticator->setCredential(user_id, secret);
-    if (!set) {
-        if (set.error().code == sdk::ErrorCode::invalid_argument ||
-            set.error().code == sdk::ErrorCode::unsupported) {
-            return fieldError(kind, set.error().message);
-        }
-        return sdk::makeError(sdk::ErrorCode::internal,
-                              kind + " could not be set: " + set.error().message);
+    auto made = makeCredential(*instance, *user, secret, kind);
+    if (!made) {
+        return made.error();
     }
-    if (auto written = ctx_.store.audit().append(event("user.credential_set", actor, user_id, ""));
-        !written) {
-        ctx_.log().log(sdk::LogLevel::error, "admin.audit_failed", written.error().message);
+    const sdk::UnixTime now = ctx_.now();
+    auto written = writeWithAudit(
+        [&](sdk::Storage& tx) { return storeCredential(tx, *made, user_id, now); },
+        event("user.credential_set", actor, user_id, "", {{"authenticator", instance->id}}));
+    if (!written) {
+        return storeError(written.error(), kind + " could not be set");
     }
+    ctx_.log().log(sdk::LogLevel::info, "admin.credential_set", kind + " set",
+                   {{"authenticator", instance->id}, {"user_id", user_id}, {"actor", actor.kind}});
     return sdk::ok();
 }
 
@@ -935,18 +998,46 @@ sdk::Result<void> AdminService::setPin(const std::string& user_id, const std::st
 }
 
 sdk::Result<void> AdminService::clearLockout(const std::string& user_id, const Actor& actor) {
-    if (auto found = getUser(user_id); !found) {
-        return found.error();
+    auto user = getUser(user_id);
+    if (!user) {
+        return user.error();
     }
+    std::vector<std::string> keys;
+    std::vector<std::string> lifted_by;
     for (const auto& instance : ctx_.authenticators) {
-        if (auto cleared = instance.authenticator->clearLockout(user_id); !cleared) {
-            return storeError(cleared.error(), instance.id + ": the lockout could not be lifted");
+        auto listed =
+            plugin::guardPluginCall(instance.id, "Authenticator::lockoutKeys", ctx_.log(),
+                                    [&] { return instance.authenticator->lockoutKeys(*user); });
+        if (!listed) {
+            return sdk::makeError(sdk::ErrorCode::internal,
+                                  instance.id + ": the lockout could not be lifted: " +
+                                      listed.error().message);
+        }
+        if (!listed->empty()) {
+            lifted_by.push_back(instance.id);
+            keys.insert(keys.end(), listed->begin(), listed->end());
         }
     }
-    if (auto written = ctx_.store.audit().append(event("user.lockout_cleared", actor, user_id, ""));
-        !written) {
-        ctx_.log().log(sdk::LogLevel::error, "admin.audit_failed", written.error().message);
+    // The host's rate limiter keeps a key's whole state in the store's counter of that key
+    // (app/rate_limiter.hpp): resetting the counters is all there is to lift.
+    const std::string authenticators = joined(lifted_by);
+    auto written = writeWithAudit(
+        [&](sdk::Storage& tx) -> sdk::Result<void> {
+            for (const auto& key : keys) {
+                if (auto reset = tx.counters().reset(key); !reset) {
+                    return reset;
+                }
+            }
+            return sdk::ok();
+        },
+        event("user.lockout_cleared", actor, user_id, "", {{"authenticators", authenticators}}));
+    if (!written) {
+        return storeError(written.error(), "the lockout could not be lifted");
     }
+    ctx_.log().log(sdk::LogLevel::info, "admin.lockout_cleared", "lockout lifted",
+                   {{"authenticators", authenticators},
+                    {"user_id", user_id},
+                    {"actor", actor.kind}});
     return sdk::ok();
 }
 
@@ -1039,22 +1130,26 @@ sdk::Result<tokens::KeyInfo> AdminService::rotateProviderKey(tokens::Alg alg, sd
         return fieldError("keep_for", "must be between 0s and 366d");
     }
     const sdk::Seconds keep = keep_for == 0 ? kDefaultKeyKeep : keep_for;
-    auto key = ctx_.keys.rotate(alg, ctx_.now(), keep);
-    if (!key) {
-        return storeError(key.error(), "the key could not be rotated");
+    const sdk::UnixTime now = ctx_.now();
+    // Generating the key (an RSA key takes about 100 ms) stays outside the transaction.
+    auto prepared = ctx_.keys.prepareKey(alg, now);
+    if (!prepared) {
+        return storeError(prepared.error(), "the key could not be made");
     }
-    const std::string alg_name(tokens::algName(alg));
-    tokens::KeyInfo info;
-    for (const auto& listed : ctx_.keys.list()) {
-        if (listed.kid == key->kid()) {
-            info = listed;
-        }
+    const tokens::KeyInfo info = prepared->info();
+    auto written = writeWithAudit(
+        [&](sdk::Storage& tx) {
+            return tokens::KeyRing::writeRotation(tx.keys(), *prepared, now, keep);
+        },
+        event("key.rotated", actor, "", "",
+              {{"alg", tokens::algName(alg)}, {"kid", info.kid}}));
+    if (!written) {
+        return storeError(written.error(), "the key could not be rotated");
     }
-    sdk::AuditEvent audit = event("key.rotated", actor, "", "");
-    audit.detail =
-        oauth::auditDetail({{"actor", actor.kind}, {"alg", alg_name}, {"kid", info.kid}});
-    if (auto written = ctx_.store.audit().append(audit); !written) {
-        ctx_.log().log(sdk::LogLevel::error, "admin.audit_failed", written.error().message);
+    // Committed: only now does this node's ring change. Should the reload fail, the periodic
+    // one picks the key up (other nodes find it that way too).
+    if (auto reloaded = ctx_.keys.reload(); !reloaded) {
+        ctx_.log().log(sdk::LogLevel::warning, "keys.reload_failed", reloaded.error().message);
     }
     return info;
 }

@@ -5,6 +5,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "authd/sdk/authenticator.hpp"
@@ -158,13 +160,16 @@ class AdminService {
     sdk::Result<void> deleteUser(const std::string& id, const Actor& actor);
     /// Sets the credential through the authenticator instance `kind` ("password", "pin": the
     /// instance with that id, else the first of that plugin). invalid_argument names the field.
+    /// The authenticator hashes before the transaction; the credential, the counters it resets
+    /// and `user.credential_set` are then written in one.
     sdk::Result<void> setCredential(const std::string& user_id, const std::string& kind,
                                     const std::string& secret, const Actor& actor);
     sdk::Result<void> setPassword(const std::string& user_id, const std::string& secret,
                                   const Actor& actor);
     sdk::Result<void> setPin(const std::string& user_id, const std::string& secret,
                              const Actor& actor);
-    /// Lifts every authenticator's lockout of the user.
+    /// Lifts every authenticator's lockout of the user: resets every authenticator's
+    /// lockoutKeys and writes `user.lockout_cleared`, in one transaction.
     sdk::Result<void> clearLockout(const std::string& user_id, const Actor& actor);
 
     // Sessions (revoking one revokes the refresh families started in it).
@@ -183,6 +188,8 @@ class AdminService {
     sdk::Result<sdk::Slice<sdk::AuditEvent>> listAuditEvents(const sdk::AuditQuery& query);
 
     // Provider keys (asymmetric). `keep_for` 0 takes the default (refresh TTL bound: 30 days).
+    // The key is generated first; its store writes and `key.rotated` are one transaction, and
+    // the in-memory key ring reloads only once that has committed.
     sdk::Result<tokens::KeyInfo> rotateProviderKey(tokens::Alg alg, sdk::Seconds keep_for,
                                                    const Actor& actor);
     std::vector<tokens::KeyInfo> listProviderKeys();
@@ -192,10 +199,18 @@ class AdminService {
   private:
     sdk::Result<void> writeWithAudit(const std::function<sdk::Result<void>(sdk::Storage&)>& change,
                                      sdk::AuditEvent event);
+    /// An audit event whose detail names the actor, then the `extra` members.
     sdk::AuditEvent event(std::string type, const Actor& actor, std::string user_id,
-                          std::string client_id, std::string_view invite_id = {}) const;
+                          std::string client_id,
+                          const std::vector<std::pair<std::string_view, std::string_view>>& extra =
+                              {}) const;
     sdk::Result<void> validateProject(const sdk::Project& project) const;
-    sdk::Authenticator* findAuthenticator(std::string_view kind) const;
+    const app::AuthenticatorInstance* findAuthenticator(std::string_view kind) const;
+    /// The instance's makeCredential for `user`, its errors named after `field`.
+    sdk::Result<sdk::NewCredential> makeCredential(const app::AuthenticatorInstance& instance,
+                                                   const sdk::User& user,
+                                                   const std::string& secret,
+                                                   const std::string& field) const;
 
     oauth::ProviderContext& ctx_;
 };

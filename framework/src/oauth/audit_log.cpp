@@ -176,7 +176,7 @@ void AuditLog::writeQueued() {
     }
 }
 
-std::string auditDetail(std::initializer_list<std::pair<std::string_view, std::string_view>> members) {
+std::string auditDetail(const std::vector<std::pair<std::string_view, std::string_view>>& members) {
     std::string out = "{";
     for (const auto& [name, value] : members) {
         if (out.size() > 1) {

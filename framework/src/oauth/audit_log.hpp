@@ -5,12 +5,12 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <initializer_list>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "authd/sdk/host.hpp"
 #include "authd/sdk/storage.hpp"
@@ -61,6 +61,6 @@ private:
 };
 
 /// A flat JSON object of string members for AuditEvent::detail (never pass a secret).
-std::string auditDetail(std::initializer_list<std::pair<std::string_view, std::string_view>> members);
+std::string auditDetail(const std::vector<std::pair<std::string_view, std::string_view>>& members);
 
 }  // namespace authd::oauth

@@ -119,7 +119,16 @@ sdk::Result<void> KeyRing::reloadLocked() {
     return sdk::ok();
 }
 
-sdk::Result<Key> KeyRing::createKey(Alg alg, sdk::UnixTime now) {
+KeyInfo KeyRing::PreparedKey::info() const {
+    return KeyInfo{record.kid, key.alg(), record.public_jwk, record.created_at, record.retire_at,
+                   record.expires_at};
+}
+
+sdk::Result<KeyRing::PreparedKey> KeyRing::prepareKey(Alg alg, sdk::UnixTime now) const {
+    if (!isAsymmetric(alg)) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument,
+                              "the key ring holds asymmetric keys only, not HS256");
+    }
     auto generated = generateKey(alg);
     if (!generated) {
         return std::move(generated).error();
@@ -130,18 +139,26 @@ sdk::Result<Key> KeyRing::createKey(Alg alg, sdk::UnixTime now) {
     if (!sealed) {
         return std::move(sealed).error();
     }
-    sdk::SigningKey record;
-    record.kid = kid;
-    record.alg = std::string(algName(alg));
-    record.private_key_enc = std::move(sealed).value();
-    record.public_jwk = generated->public_jwk;
-    record.created_at = now;
-    auto added = store_.add(record);
-    if (!added) {
-        return sdk::makeError(added.error().code,
-                              "cannot store signing key " + kid + ": " + added.error().message);
+    PreparedKey prepared{sdk::SigningKey{}, generated->key};
+    prepared.record.kid = kid;
+    prepared.record.alg = std::string(algName(alg));
+    prepared.record.private_key_enc = std::move(sealed).value();
+    prepared.record.public_jwk = generated->public_jwk;
+    prepared.record.created_at = now;
+    return prepared;
+}
+
+sdk::Result<Key> KeyRing::createKey(Alg alg, sdk::UnixTime now) {
+    auto prepared = prepareKey(alg, now);
+    if (!prepared) {
+        return std::move(prepared).error();
     }
-    return generated->key;
+    if (auto added = store_.add(prepared->record); !added) {
+        return sdk::makeError(added.error().code, "cannot store signing key " +
+                                                      prepared->record.kid + ": " +
+                                                      added.error().message);
+    }
+    return prepared->key;
 }
 
 sdk::Result<Key> KeyRing::ensureKey(Alg alg, sdk::UnixTime now) {
@@ -170,43 +187,53 @@ sdk::Result<Key> KeyRing::ensureKey(Alg alg, sdk::UnixTime now) {
     return activeKey(alg, now);
 }
 
-sdk::Result<Key> KeyRing::rotate(Alg alg, sdk::UnixTime now, sdk::Seconds keep_for) {
-    if (!isAsymmetric(alg)) {
-        return sdk::makeError(sdk::ErrorCode::invalid_argument,
-                              "the key ring holds asymmetric keys only, not HS256");
-    }
+sdk::Result<void> KeyRing::writeRotation(sdk::KeyStore& keys, const PreparedKey& prepared,
+                                         sdk::UnixTime now, sdk::Seconds keep_for) {
     if (keep_for < 0) {
         return sdk::makeError(sdk::ErrorCode::invalid_argument, "keep_for must not be negative");
     }
-    std::lock_guard write(write_mutex_);
-    if (auto reloaded = reloadLocked(); !reloaded) {
-        return std::move(reloaded).error();
+    auto records = keys.list();
+    if (!records) {
+        return sdk::makeError(records.error().code,
+                              "cannot list signing keys: " + records.error().message);
     }
-    // Only the keys active before this rotation retire: a key another node adds meanwhile
-    // stays active, so the alg never ends up without one.
-    std::vector<sdk::SigningKey> retiring;
-    for (const auto& item : snapshot()->items) {
-        if (item.alg == alg && isActive(item.record, now)) {
-            retiring.push_back(item.record);
+    // The new key goes in first, so there is always an active key to sign with. Only the keys
+    // active before it retire: the alg never ends up without one.
+    if (auto added = keys.add(prepared.record); !added) {
+        return sdk::makeError(added.error().code, "cannot store signing key " +
+                                                      prepared.record.kid + ": " +
+                                                      added.error().message);
+    }
+    for (auto& record : *records) {
+        if (record.alg != prepared.record.alg || !isActive(record, now)) {
+            continue;
         }
-    }
-    // The new key goes in first, so there is always an active key to sign with.
-    auto created = createKey(alg, now);
-    if (!created) {
-        return created;
-    }
-    for (auto& record : retiring) {
         record.retire_at = now;
         record.expires_at = addSaturating(now, keep_for);
-        if (auto updated = store_.update(record); !updated) {
+        if (auto updated = keys.update(record); !updated) {
             return sdk::makeError(updated.error().code, "cannot retire signing key " + record.kid +
                                                             ": " + updated.error().message);
         }
     }
+    return sdk::ok();
+}
+
+sdk::Result<Key> KeyRing::rotate(Alg alg, sdk::UnixTime now, sdk::Seconds keep_for) {
+    if (keep_for < 0) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument, "keep_for must not be negative");
+    }
+    auto prepared = prepareKey(alg, now);
+    if (!prepared) {
+        return std::move(prepared).error();
+    }
+    std::lock_guard write(write_mutex_);
+    if (auto written = writeRotation(store_, *prepared, now, keep_for); !written) {
+        return std::move(written).error();
+    }
     if (auto reloaded = reloadLocked(); !reloaded) {
         return std::move(reloaded).error();
     }
-    return created;
+    return prepared->key;
 }
 
 sdk::Result<Key> KeyRing::activeKey(Alg alg, sdk::UnixTime now) const {

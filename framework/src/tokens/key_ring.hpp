@@ -59,11 +59,28 @@ public:
     /// The active key for `alg`, creating one when the store has none. HS256 is refused.
     sdk::Result<Key> ensureKey(Alg alg, sdk::UnixTime now);
 
-    /// Makes a new active key for `alg`; the keys that were active get retire_at = now and
-    /// expires_at = now + keep_for, so tokens they signed keep verifying and the JWKS lists
-    /// them until then. `keep_for` must cover the longest lifetime of a token they signed
-    /// plus the reload interval of the other nodes (which may sign with the old key until
-    /// they reload). Returns the new key.
+    /// A new key for `alg`, generated and sealed but not stored: the slow part of a rotation
+    /// (an RSA key takes about 100 ms), done before any store transaction begins.
+    struct PreparedKey {
+        sdk::SigningKey record;  ///< what the store receives (private PEM sealed)
+        Key key;
+        KeyInfo info() const;
+    };
+    sdk::Result<PreparedKey> prepareKey(Alg alg, sdk::UnixTime now) const;
+
+    /// The store writes of a rotation, through `keys`: the KeyStore of the caller's
+    /// transaction, so that what else the caller writes there (the audit event) commits or
+    /// rolls back with them. Adds `prepared` as the new active key; the keys of its alg that
+    /// `keys` holds as active get retire_at = now and expires_at = now + keep_for, so tokens
+    /// they signed keep verifying and the JWKS lists them until then. `keep_for` must cover
+    /// the longest lifetime of a token they signed plus the reload interval of the other
+    /// nodes (which may sign with the old key until they reload). The ring does not change:
+    /// call reload() once the transaction has committed.
+    static sdk::Result<void> writeRotation(sdk::KeyStore& keys, const PreparedKey& prepared,
+                                           sdk::UnixTime now, sdk::Seconds keep_for);
+
+    /// prepareKey, writeRotation on the ring's own store (no transaction around it), reload:
+    /// for callers that write nothing else with the rotation. Returns the new key.
     sdk::Result<Key> rotate(Alg alg, sdk::UnixTime now, sdk::Seconds keep_for);
 
     /// The key to sign `alg` tokens with at `now` (not_found when there is none: call

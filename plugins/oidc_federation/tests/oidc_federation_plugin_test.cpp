@@ -953,6 +953,18 @@ BOOST_AUTO_TEST_CASE(without_account_creation_an_unlinked_user_is_told_so) {
     BOOST_TEST(f.users().empty());
 }
 
+BOOST_AUTO_TEST_CASE(there_is_no_secret_to_set_and_no_lockout_to_lift) {
+    Fixture f;
+    auto user = f.host.addUser("alice@example.com");
+    BOOST_TEST_REQUIRE(user.has_value());
+    auto made = f.auth().makeCredential(*user, "anything at all");
+    BOOST_TEST_REQUIRE(!made.has_value());
+    BOOST_TEST(made.error().code == sdk::ErrorCode::unsupported);
+    auto keys = f.auth().lockoutKeys(*user);
+    BOOST_TEST_REQUIRE(keys.has_value());
+    BOOST_TEST(keys->empty());
+}
+
 BOOST_AUTO_TEST_CASE(userinfo_supplies_claims_the_id_token_lacks) {
     Fixture f;
     f.upstream.include_email = false;

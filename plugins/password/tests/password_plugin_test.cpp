@@ -97,7 +97,7 @@ struct Fixture {
     sdk::User addUser(const std::string& email, const std::string& password) {
         auto user = host.addUser(email);
         BOOST_TEST_REQUIRE(user.has_value());
-        auto set = auth().setCredential(user->id, password);
+        auto set = host.setCredential(auth(), user->id, password);
         BOOST_TEST_REQUIRE(set.has_value(), (set ? "" : set.error().message));
         return *user;
     }
@@ -439,12 +439,9 @@ BOOST_FIXTURE_TEST_CASE(storage_failures_become_errors, Fixture) {
     auto v = auth().submit(step(), form);
     BOOST_TEST_REQUIRE(!v.has_value());
     BOOST_TEST(v.error().code == sdk::ErrorCode::unavailable);
-    auto set = auth().setCredential(alice.id, "another password");
-    BOOST_TEST_REQUIRE(!set.has_value());
-    BOOST_TEST(set.error().code == sdk::ErrorCode::unavailable);
-    auto cleared = auth().clearLockout(alice.id);
-    BOOST_TEST_REQUIRE(!cleared.has_value());
-    BOOST_TEST(cleared.error().code == sdk::ErrorCode::unavailable);
+    // Making a credential and naming lockout keys need no storage: the host does the writing.
+    BOOST_TEST(auth().makeCredential(alice, "another password").has_value());
+    BOOST_TEST(auth().lockoutKeys(alice).has_value());
     BOOST_TEST(auth().render(step()).has_value());  // rendering needs no storage
     host.memoryStorage().setFailureForTest(std::nullopt);
     BOOST_TEST(isSuccess(submit("alice@example.com", "correct horse battery")));
@@ -525,8 +522,7 @@ BOOST_FIXTURE_TEST_CASE(lock_for_zero_locks_until_an_administrator_clears_it, Fi
     BOOST_TEST(contains(locked.message, "Ask an administrator"), locked.message);
     host.fakeClock().advance(30 * 86400);
     BOOST_TEST(isFailure(submit("alice@example.com", "correct horse battery", "192.0.2.3")));
-    BOOST_TEST_REQUIRE(auth().clearLockout(alice.id).has_value());
-    BOOST_TEST(host.recordingLogger().hasEvent("password.lockout_cleared"));
+    BOOST_TEST_REQUIRE(host.clearLockout(auth(), alice.id).has_value());
     BOOST_TEST(isSuccess(submit("alice@example.com", "correct horse battery", "192.0.2.3")));
 }
 
@@ -547,18 +543,20 @@ BOOST_FIXTURE_TEST_CASE(address_locks_always_end_even_with_lock_for_zero, Fixtur
     BOOST_TEST(isSuccess(submit("alice@example.com", "correct horse battery", "203.0.113.5")));
 }
 
-BOOST_FIXTURE_TEST_CASE(clear_lockout_lifts_a_timed_lock_and_refuses_unknown_users, Fixture) {
+BOOST_FIXTURE_TEST_CASE(lockout_keys_name_the_account_key_and_resetting_it_lifts_a_lock, Fixture) {
     config.map("throttle").set("free_attempts", "5").set("lock_after", "2");
     const sdk::User alice = addUser("Alice@Example.com", "correct horse battery");
     submit("alice@example.com", "wrong", "192.0.2.1");
     submit("alice@example.com", "wrong", "192.0.2.2");
     BOOST_TEST(throttle(accountKey("alice@example.com")).locked);
-    BOOST_TEST_REQUIRE(auth().clearLockout(alice.id).has_value());
+    auto keys = auth().lockoutKeys(alice);
+    BOOST_TEST_REQUIRE(keys.has_value());
+    // The account key only: address keys are nobody's to lift.
+    BOOST_TEST((*keys == std::vector<std::string>{accountKey("alice@example.com")}));
+    BOOST_TEST(throttle(keys->front()).locked);  // the counter the rate limiter keeps
+    BOOST_TEST_REQUIRE(host.clearLockout(auth(), alice.id).has_value());
     BOOST_TEST(!throttle(accountKey("alice@example.com")).locked);
     BOOST_TEST(isSuccess(submit("alice@example.com", "correct horse battery", "192.0.2.3")));
-    auto missing = auth().clearLockout("no-such-user");
-    BOOST_TEST_REQUIRE(!missing.has_value());
-    BOOST_TEST(missing.error().code == sdk::ErrorCode::not_found);
 }
 
 BOOST_FIXTURE_TEST_CASE(locks_an_address_after_address_lock_after_failures, Fixture) {
@@ -591,35 +589,55 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(credentials)
 
-BOOST_FIXTURE_TEST_CASE(set_credential_enforces_length_rules, Fixture) {
+BOOST_FIXTURE_TEST_CASE(make_credential_enforces_length_rules, Fixture) {
     config.set("min_length", "10").set("max_length", "20");
     make();
     auto user = host.addUser("alice@example.com");
     BOOST_TEST_REQUIRE(user.has_value());
     auto& a = auth();
-    auto too_short = a.setCredential(user->id, "123456789");
+    auto too_short = a.makeCredential(*user, "123456789");
     BOOST_TEST_REQUIRE(!too_short.has_value());
     BOOST_TEST(too_short.error().code == sdk::ErrorCode::invalid_argument);
     BOOST_TEST(contains(too_short.error().message, "at least 10"));
-    auto too_long = a.setCredential(user->id, std::string(21, 'x'));
+    auto too_long = a.makeCredential(*user, std::string(21, 'x'));
     BOOST_TEST_REQUIRE(!too_long.has_value());
+    BOOST_TEST(too_long.error().code == sdk::ErrorCode::invalid_argument);
     BOOST_TEST(contains(too_long.error().message, "at most 20"));
-    BOOST_TEST(a.setCredential(user->id, "1234567890").has_value());
-    BOOST_TEST(a.setCredential(user->id, std::string(20, 'x')).has_value());
+    BOOST_TEST(a.makeCredential(*user, "1234567890").has_value());
+    BOOST_TEST(a.makeCredential(*user, std::string(20, 'x')).has_value());
     // Characters, not bytes: ten "é" (20 bytes) are long enough, five (10 bytes) are not.
     std::string ten_e;
     for (int i = 0; i < 10; ++i) {
         ten_e += "\xC3\xA9";
     }
-    BOOST_TEST(a.setCredential(user->id, ten_e).has_value());
-    BOOST_TEST(!a.setCredential(user->id, ten_e.substr(0, 10)).has_value());
-    auto bad_utf8 = a.setCredential(user->id, "abcdefghij\xC3");
+    BOOST_TEST(a.makeCredential(*user, ten_e).has_value());
+    BOOST_TEST(!a.makeCredential(*user, ten_e.substr(0, 10)).has_value());
+    auto bad_utf8 = a.makeCredential(*user, "abcdefghij\xC3");
     BOOST_TEST_REQUIRE(!bad_utf8.has_value());
     BOOST_TEST(contains(bad_utf8.error().message, "UTF-8"));
-    BOOST_TEST(!a.setCredential(user->id, "abcdefghij\xC0\xAF").has_value());  // overlong
-    auto unknown = a.setCredential("no-such-user", "long enough password");
-    BOOST_TEST_REQUIRE(!unknown.has_value());
-    BOOST_TEST(unknown.error().code == sdk::ErrorCode::not_found);
+    BOOST_TEST(!a.makeCredential(*user, "abcdefghij\xC0\xAF").has_value());  // overlong
+}
+
+BOOST_FIXTURE_TEST_CASE(make_credential_hashes_without_writing_anything, Fixture) {
+    const std::string password = "correct horse battery";
+    auto user = host.addUser("alice@example.com");
+    BOOST_TEST_REQUIRE(user.has_value());
+    auto made = auth().makeCredential(*user, password);
+    BOOST_TEST_REQUIRE(made.has_value(), (made ? "" : made.error().message));
+    BOOST_TEST(made->credential.kind == "password");
+    BOOST_TEST(made->credential.secret_hash.rfind("$argon2id$", 0) == 0U);
+    BOOST_TEST(!contains(made->credential.secret_hash, password));
+    auto verified = host.crypto().verifyPassword(made->credential.secret_hash, password);
+    BOOST_TEST_REQUIRE(verified.has_value());
+    BOOST_TEST(*verified);
+    auto wrong = host.crypto().verifyPassword(made->credential.secret_hash, "another password");
+    BOOST_TEST_REQUIRE(wrong.has_value());
+    BOOST_TEST(!*wrong);
+    // A password reset leaves an account lock alone; the host stores what was made.
+    BOOST_TEST(made->reset_counters.empty());
+    BOOST_TEST(host.storage().credentials().get(user->id, "password").error().code ==
+               sdk::ErrorCode::not_found);
+    BOOST_TEST(!host.recordingLogger().mentions(password));
 }
 
 BOOST_FIXTURE_TEST_CASE(set_credential_stores_an_argon2id_hash_that_verifies, Fixture) {
@@ -640,7 +658,7 @@ BOOST_FIXTURE_TEST_CASE(set_credential_replaces_the_previous_password, Fixture) 
     const sdk::User alice = addUser("alice@example.com", "first password!");
     const sdk::UnixTime created = host.fakeClock().now();
     host.fakeClock().advance(100);
-    BOOST_TEST_REQUIRE(auth().setCredential(alice.id, "second password!").has_value());
+    BOOST_TEST_REQUIRE(host.setCredential(auth(), alice.id, "second password!").has_value());
     BOOST_TEST(isFailure(submit("alice@example.com", "first password!")));
     BOOST_TEST(isSuccess(submit("alice@example.com", "second password!")));
     auto stored = host.storage().credentials().get(alice.id, "password");
@@ -655,7 +673,7 @@ BOOST_FIXTURE_TEST_CASE(passwords_never_reach_logs_or_audit, Fixture) {
     const std::string wrong = "Wrong-Pa55word-91c2";
     const std::string typed_in_email = "pa55word-in-email-field-44b1";
     const sdk::User alice = addUser("alice@example.com", right);
-    BOOST_TEST_REQUIRE(auth().setCredential(alice.id, right).has_value());
+    BOOST_TEST_REQUIRE(host.setCredential(auth(), alice.id, right).has_value());
     submit("alice@example.com", wrong);
     submit("ghost@example.com", wrong);
     submit(typed_in_email, wrong, "192.0.2.77");
@@ -666,7 +684,7 @@ BOOST_FIXTURE_TEST_CASE(passwords_never_reach_logs_or_audit, Fixture) {
     BOOST_TEST(!audit("signin.lockout").empty());
     host.fakeClock().advance(3600);
     BOOST_TEST(isSuccess(submit("alice@example.com", right, "192.0.2.80")));
-    BOOST_TEST_REQUIRE(auth().clearLockout(alice.id).has_value());
+    BOOST_TEST_REQUIRE(host.clearLockout(auth(), alice.id).has_value());
 
     BOOST_TEST(!host.recordingLogger().lines().empty());
     for (const std::string& secret : {right, wrong, typed_in_email}) {

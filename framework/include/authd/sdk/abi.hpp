@@ -13,7 +13,7 @@
 #include "authd/sdk/storage.hpp"
 
 /// Bumped on any change to a header under authd/sdk/ (tests/sdk/abi_hash_test.cpp enforces it).
-#define AUTHD_SDK_ABI_VERSION 3
+#define AUTHD_SDK_ABI_VERSION 4
 
 #define AUTHD_SDK_STR2(x) #x
 #define AUTHD_SDK_STR(x) AUTHD_SDK_STR2(x)

@@ -8,6 +8,7 @@
 
 #include "authd/sdk/http.hpp"
 #include "authd/sdk/result.hpp"
+#include "authd/sdk/storage.hpp"
 #include "authd/sdk/types.hpp"
 
 namespace authd::sdk {
@@ -63,6 +64,17 @@ struct Verdict {
     }
 };
 
+/// What Authenticator::makeCredential returns: what the host stores, nothing written yet.
+struct NewCredential {
+    /// `kind` (the instance id, or a namespaced name), `secret_hash`, and `subject` / `data`
+    /// when the method uses them. The host sets `user_id`, and `created_at` / `updated_at`
+    /// (keeping the created_at of a credential of the same kind that it replaces).
+    Credential credential;
+    /// CounterStore keys the host resets in the same transaction (a PIN's lockout, for one:
+    /// the failures counted so far were guesses at the old PIN).
+    std::vector<std::string> reset_counters;
+};
+
 /// One configured sign-in method (an `authenticators:` entry in the YAML).
 /// Threading: called concurrently from the HTTP thread pool; implementations must be
 /// thread-safe. Errors: never throws; a Result error becomes a 500 page and a log line.
@@ -86,18 +98,24 @@ public:
         return makeError(ErrorCode::unsupported, "this authenticator has no callback");
     }
 
-    /// Sets a user's credential for this method (admin API, authctl). unsupported if the
-    /// method has no settable secret.
-    virtual Result<void> setCredential(const std::string& user_id, const std::string& secret) {
-        (void)user_id;
+    /// A new credential for `user` (admin API, authctl, self-registration): checks `secret`
+    /// against this method's rules and hashes it (host.crypto()), but writes nothing. The host
+    /// stores the result together with its audit event in one store transaction, so the slow
+    /// hashing belongs here, outside it. Errors: invalid_argument naming the broken rule (the
+    /// caller shows it: the admin API answers 400 with it); unsupported if the method has no
+    /// settable secret.
+    virtual Result<NewCredential> makeCredential(const User& user, const std::string& secret) {
+        (void)user;
         (void)secret;
         return makeError(ErrorCode::unsupported, "this authenticator has no settable credential");
     }
 
-    /// Lifts a lockout for the user (admin API, authctl).
-    virtual Result<void> clearLockout(const std::string& user_id) {
-        (void)user_id;
-        return ok();
+    /// The CounterStore keys whose reset lifts this method's lockout of `user` (admin API,
+    /// authctl). The host resets them together with its audit event in one store transaction.
+    /// Only keys tied to the user: a per-address lock is nobody's to lift. Default: none.
+    virtual Result<std::vector<std::string>> lockoutKeys(const User& user) {
+        (void)user;
+        return std::vector<std::string>{};
     }
 };
 

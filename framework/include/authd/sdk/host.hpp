@@ -78,7 +78,9 @@ struct ThrottleState {
     bool locked = false;    ///< locked (retry_at is the unlock time, or 0 when indefinite)
 };
 
-/// Throttling backed by the store's counters, so it holds across nodes.
+/// Throttling backed by the store's counters, so it holds across nodes. A key's whole state
+/// is the CounterStore row of the same key (nothing is kept in memory): clear(key) is
+/// CounterStore::reset(key), which is how the host lifts Authenticator::lockoutKeys.
 class RateLimiter {
 public:
     virtual ~RateLimiter() = default;
