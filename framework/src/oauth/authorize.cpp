@@ -86,7 +86,7 @@ http::Response handleAuthorize(ProviderContext& ctx, const http::Request& reques
         } else if (reauthenticationRequired(authz, active.session.auth_time, ctx.now())) {
             usable = false;
         } else {
-            auto record = loadSessionRecord(ctx, active.session.id);
+            auto record = loadSessionRecord(ctx, ctx.store, active.session.id);
             if (!record) {
                 ctx.log().log(sdk::LogLevel::error, "authorize.session_failed",
                               record.error().message, {{"client_id", client_id}});

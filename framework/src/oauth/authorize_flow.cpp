@@ -55,6 +55,32 @@ std::string jsonDetail(std::initializer_list<std::pair<std::string_view, std::st
     return out;
 }
 
+// Runs `also` and then `work` in one transaction (see StoreStep). When it fails for another
+// reason than `also`, `also` is committed on its own.
+sdk::Result<void> commitWith(ProviderContext& ctx, const StoreStep& also, const StoreStep& work) {
+    bool also_failed = false;
+    sdk::Result<void> committed = ctx.store.transact([&](sdk::Storage& tx) -> sdk::Result<void> {
+        if (also) {
+            if (auto done = also(tx); !done) {
+                also_failed = true;
+                return done;
+            }
+        }
+        return work(tx);
+    });
+    if (!committed && also && !also_failed) {
+        (void)ctx.store.transact(also);
+    }
+    return committed;
+}
+
+// For the paths that store nothing of their own.
+void commitAlone(ProviderContext& ctx, const StoreStep& also) {
+    if (also) {
+        (void)ctx.store.transact(also);
+    }
+}
+
 }  // namespace
 
 bool isPendingId(std::string_view id) noexcept {
@@ -248,13 +274,14 @@ bool reauthenticationRequired(const AuthorizeRequest& request, sdk::UnixTime aut
     return request.max_age == 0 || now - auth_time > request.max_age;
 }
 
-sdk::Result<std::string> createPending(ProviderContext& ctx, const AuthorizeRequest& request,
-                                       const BrowserBinding& browser, const std::string& user_id,
-                                       const std::string& session_id) {
+sdk::PendingAuthorization makePending(ProviderContext& ctx, const AuthorizeRequest& request,
+                                      const BrowserBinding& browser, const std::string& user_id,
+                                      const std::string& session_id) {
     sdk::PendingAuthorization pending;
     pending.id = crypto::randomToken(18);
     if (pending.id.empty() || browser.id().empty()) {
-        return sdk::makeError(sdk::ErrorCode::internal, "the CSPRNG failed");
+        pending.id.clear();
+        return pending;
     }
     const sdk::UnixTime now = ctx.now();
     pending.browser_hash = browser.hash();
@@ -264,6 +291,16 @@ sdk::Result<std::string> createPending(ProviderContext& ctx, const AuthorizeRequ
     pending.session_id = session_id;
     pending.created_at = now;
     pending.expires_at = now + ctx.config.tokens.login_ttl;
+    return pending;
+}
+
+sdk::Result<std::string> createPending(ProviderContext& ctx, const AuthorizeRequest& request,
+                                       const BrowserBinding& browser, const std::string& user_id,
+                                       const std::string& session_id) {
+    sdk::PendingAuthorization pending = makePending(ctx, request, browser, user_id, session_id);
+    if (pending.id.empty()) {
+        return sdk::makeError(sdk::ErrorCode::internal, "the CSPRNG failed");
+    }
     if (auto created = ctx.store.pending().create(pending); !created) {
         return std::move(created).error();
     }
@@ -275,9 +312,11 @@ http::Response continueAuthorization(ProviderContext& ctx, const http::Request& 
                                      const ActiveSession& active,
                                      const std::string& authenticator_id,
                                      sdk::PendingAuthorization* pending,
-                                     const BrowserBinding& browser, int redirect_status) {
+                                     const BrowserBinding& browser, int redirect_status,
+                                     const StoreStep& also) {
     const sdk::Project& project = client.project;
-    const auto drop_pending = [&ctx, pending] {
+    const auto drop_pending = [&ctx, &also, pending] {
+        commitAlone(ctx, also);
         if (pending != nullptr) {
             (void)ctx.store.pending().take(pending->id);
         }
@@ -315,58 +354,52 @@ http::Response continueAuthorization(ProviderContext& ctx, const http::Request& 
                                  {"consent_required", "the user has not granted this access"},
                                  redirect_status);
         }
-        std::string pending_id;
+        // The pending request carries the sign-in to the consent step.
+        sdk::PendingAuthorization next;
         if (pending != nullptr) {
-            pending->user_id = active.user.id;
-            pending->session_id = active.session.id;
-            if (auto updated = ctx.store.pending().update(*pending); !updated) {
-                ctx.log().log(sdk::LogLevel::error, "authorize.pending_failed",
-                              updated.error().message, {{"client_id", project.client_id}});
-                return errorRedirect(ctx, authz, serverError("could not continue the request"),
-                                     redirect_status);
-            }
-            pending_id = pending->id;
+            next = *pending;
+            next.user_id = active.user.id;
+            next.session_id = active.session.id;
         } else {
-            auto created = createPending(ctx, authz, browser, active.user.id, active.session.id);
-            if (!created) {
-                ctx.log().log(sdk::LogLevel::error, "authorize.pending_failed",
-                              created.error().message, {{"client_id", project.client_id}});
-                return errorRedirect(ctx, authz, serverError("could not continue the request"),
-                                     redirect_status);
+            next = makePending(ctx, authz, browser, active.user.id, active.session.id);
+        }
+        sdk::Result<void> saved =
+            next.id.empty()
+                ? sdk::Result<void>(sdk::makeError(sdk::ErrorCode::internal, "the CSPRNG failed"))
+                : commitWith(ctx, also, [&](sdk::Storage& tx) {
+                      return pending != nullptr ? tx.pending().update(next)
+                                                : tx.pending().create(next);
+                  });
+        if (!saved) {
+            if (next.id.empty()) {
+                commitAlone(ctx, also);
             }
-            pending_id = std::move(*created);
+            ctx.log().log(sdk::LogLevel::error, "authorize.pending_failed", saved.error().message,
+                          {{"client_id", project.client_id}});
+            return errorRedirect(ctx, authz, serverError("could not continue the request"),
+                                 redirect_status);
+        }
+        if (pending != nullptr) {
+            *pending = next;
         }
         http::Response response =
-            http::Response::redirect("/oauth/consent?req=" + pending_id, redirect_status);
+            http::Response::redirect("/oauth/consent?req=" + next.id, redirect_status);
         response.noStore();
         browser.apply(response);
         return response;
     }
-    return issueCode(ctx, request, client, authz, active, pending, redirect_status);
+    return issueCode(ctx, request, client, authz, active, pending, redirect_status, also);
 }
 
 http::Response issueCode(ProviderContext& ctx, const http::Request& request,
                          const ClientInfo& client, const AuthorizeRequest& authz,
                          const ActiveSession& active, const sdk::PendingAuthorization* pending,
-                         int redirect_status) {
+                         int redirect_status, const StoreStep& also) {
     (void)request;
     const sdk::Project& project = client.project;
-    if (pending != nullptr) {
-        // Single use: of two tabs submitting the same request, only one gets a code.
-        auto taken = ctx.store.pending().take(pending->id);
-        if (!taken) {
-            if (taken.error().code == sdk::ErrorCode::already_consumed ||
-                taken.error().code == sdk::ErrorCode::not_found) {
-                return expiredRequestPage();
-            }
-            ctx.log().log(sdk::LogLevel::error, "authorize.pending_failed", taken.error().message,
-                          {{"client_id", project.client_id}});
-            return errorRedirect(ctx, authz, serverError("could not complete the request"),
-                                 redirect_status);
-        }
-    }
     const std::string code = crypto::randomToken(32);
     if (code.empty()) {
+        commitAlone(ctx, also);
         ctx.log().log(sdk::LogLevel::error, "authorize.code_failed", "the CSPRNG failed");
         return errorRedirect(ctx, authz, serverError("could not issue a code"), redirect_status);
     }
@@ -386,15 +419,44 @@ http::Response issueCode(ProviderContext& ctx, const http::Request& request,
     stored.auth_time = active.session.auth_time;
     stored.created_at = now;
     stored.expires_at = now + ctx.config.tokens.code_ttl;
-    if (auto created = ctx.store.codes().create(stored); !created) {
-        ctx.log().log(sdk::LogLevel::error, "authorize.code_failed", created.error().message,
-                      {{"client_id", project.client_id}});
-        return errorRedirect(ctx, authz, serverError("could not issue a code"), redirect_status);
-    }
-    if (auto added = addSessionClient(ctx, active.session, project.client_id); !added) {
-        // Only back-channel logout depends on it; the sign-in itself is fine.
-        ctx.log().log(sdk::LogLevel::warning, "authorize.session_record_failed",
-                      added.error().message, {{"client_id", project.client_id}});
+
+    // Which step failed, for the answer.
+    enum class Failed : std::uint8_t { nothing, taking, storing } failed = Failed::nothing;
+    sdk::Error why = sdk::makeError(sdk::ErrorCode::internal, "");
+    sdk::Result<void> committed = commitWith(ctx, also, [&](sdk::Storage& tx) -> sdk::Result<void> {
+        if (pending != nullptr) {
+            // Single use: of two tabs submitting the same request, only one gets a code.
+            if (auto taken = tx.pending().take(pending->id); !taken) {
+                failed = Failed::taking;
+                why = taken.error();
+                return std::move(taken).error();
+            }
+        }
+        if (auto created = tx.codes().create(stored); !created) {
+            failed = Failed::storing;
+            why = created.error();
+            return created;
+        }
+        if (auto added = addSessionClient(ctx, tx, active.session, project.client_id); !added) {
+            // Only back-channel logout depends on it; the sign-in itself is fine (the failed
+            // step was rolled back to its savepoint, the transaction goes on).
+            ctx.log().log(sdk::LogLevel::warning, "authorize.session_record_failed",
+                          added.error().message, {{"client_id", project.client_id}});
+        }
+        return sdk::ok();
+    });
+    if (!committed) {
+        if (failed == Failed::taking && (why.code == sdk::ErrorCode::already_consumed ||
+                                          why.code == sdk::ErrorCode::not_found)) {
+            return expiredRequestPage();
+        }
+        ctx.log().log(sdk::LogLevel::error,
+                      failed == Failed::taking ? "authorize.pending_failed" : "authorize.code_failed",
+                      committed.error().message, {{"client_id", project.client_id}});
+        return errorRedirect(ctx, authz,
+                             serverError(failed == Failed::taking ? "could not complete the request"
+                                                                   : "could not issue a code"),
+                             redirect_status);
     }
     ctx.log().log(sdk::LogLevel::info, "authorize.code_issued", "authorization code issued",
                   {{"client_id", project.client_id}, {"user_id", active.user.id}});

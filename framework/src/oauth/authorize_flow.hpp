@@ -80,29 +80,45 @@ std::string mergeScope(std::string_view granted, std::string_view requested);
 bool reauthenticationRequired(const AuthorizeRequest& request, sdk::UnixTime auth_time,
                               sdk::UnixTime now) noexcept;
 
-/// Stores a new pending authorization for this browser (user and session set when the sign-in
-/// is already done and only consent is missing). Returns its id.
+/// A new pending authorization for this browser (user and session set when the sign-in is
+/// already done and only consent is missing), not stored yet; empty id when the CSPRNG fails.
+sdk::PendingAuthorization makePending(ProviderContext& ctx, const AuthorizeRequest& request,
+                                      const BrowserBinding& browser, const std::string& user_id,
+                                      const std::string& session_id);
+
+/// makePending, stored. Returns its id.
 sdk::Result<std::string> createPending(ProviderContext& ctx, const AuthorizeRequest& request,
                                        const BrowserBinding& browser, const std::string& user_id,
                                        const std::string& session_id);
 
+/// Store work of the caller that commits in the same transaction as what the next step
+/// stores (the sign-in session of a login, the consent of a consent form), so that a browser
+/// step costs one write transaction. When that transaction fails for another reason than the
+/// step itself (the pending authorization was already used, say), the step is committed on
+/// its own, so it never depends on what follows. A step that fails is reported through the
+/// caller's own capture; the response is then an error the caller replaces with its own.
+using StoreStep = std::function<sdk::Result<void>(sdk::Storage& tx)>;
+
 /// Carries on once the user is signed in (`active`, through `authenticator_id`): access
 /// policy (access_denied), consent (the consent page, or consent_required for prompt=none),
 /// then the code. `pending` is the stored request when there is one; it is updated for the
-/// consent step or taken (single use) before the code is issued.
+/// consent step or taken (single use) before the code is issued. `also` (optional) commits
+/// with that update or with the code.
 http::Response continueAuthorization(ProviderContext& ctx, const http::Request& request,
                                      const ClientInfo& client, const AuthorizeRequest& authz,
                                      const ActiveSession& active,
                                      const std::string& authenticator_id,
                                      sdk::PendingAuthorization* pending,
-                                     const BrowserBinding& browser, int redirect_status);
+                                     const BrowserBinding& browser, int redirect_status,
+                                     const StoreStep& also = {});
 
-/// Takes `pending` (when given), stores a new authorization code and redirects to the client
-/// with code, state and iss.
+/// In one transaction: takes `pending` (when given), runs `also` (when given), stores a new
+/// authorization code and adds the client to the session's record. Then redirects to the
+/// client with code, state and iss.
 http::Response issueCode(ProviderContext& ctx, const http::Request& request,
                          const ClientInfo& client, const AuthorizeRequest& authz,
                          const ActiveSession& active, const sdk::PendingAuthorization* pending,
-                         int redirect_status);
+                         int redirect_status, const StoreStep& also = {});
 
 /// Logs `error` (event `event`) and returns the generic 500 page.
 http::Response serverErrorPage(ProviderContext& ctx, std::string_view event,

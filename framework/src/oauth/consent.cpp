@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // GET /oauth/consent?req=<id> shows what the app asks for; POST /oauth/consent (both dialects)
 // records `decision=allow|deny` and finishes the authorization.
+#include <optional>
 #include <utility>
 
 #include "oauth/authorize_flow.hpp"
@@ -107,26 +108,41 @@ http::Response decideConsent(ProviderContext& ctx, const http::Request& request)
                          "Choose Allow or Deny on the consent page.");
     }
 
+    // The consent commits with the code (one write transaction for the whole POST).
     sdk::Consent consent;
     consent.user_id = active.user.id;
     consent.client_id = client.project.client_id;
-    consent.scope = loaded.request.scope;
     consent.granted_at = ctx.now();
-    auto previous = ctx.store.consents().get(consent.user_id, consent.client_id);
-    if (previous) {
-        consent.scope = mergeScope(previous->scope, loaded.request.scope);
-    } else if (previous.error().code != sdk::ErrorCode::not_found) {
-        return serverErrorPage(ctx, "consent.store_failed", previous.error());
-    }
-    if (auto stored = ctx.store.consents().put(consent); !stored) {
-        return serverErrorPage(ctx, "consent.store_failed", stored.error());
+    std::optional<sdk::Error> consent_failed;
+    const StoreStep store_consent = [&](sdk::Storage& tx) -> sdk::Result<void> {
+        consent.scope = loaded.request.scope;
+        auto previous = tx.consents().get(consent.user_id, consent.client_id);
+        sdk::Result<void> stored = sdk::ok();
+        if (previous) {
+            consent.scope = mergeScope(previous->scope, loaded.request.scope);
+        } else if (previous.error().code != sdk::ErrorCode::not_found) {
+            stored = std::move(previous).error();
+        }
+        if (stored) {
+            stored = tx.consents().put(consent);
+        }
+        consent_failed.reset();
+        if (!stored) {
+            consent_failed = stored.error();
+        }
+        return stored;
+    };
+    http::Response response =
+        issueCode(ctx, request, client, loaded.request, active, &loaded.pending, 303, store_consent);
+    if (consent_failed) {
+        return serverErrorPage(ctx, "consent.store_failed", *consent_failed);
     }
     std::string detail = "{\"scope\":";
     appendJsonString(detail, consent.scope);
     detail += '}';
     auditBrowserEvent(ctx, request, "consent.granted", active.user.id, client.project.client_id,
                       detail);
-    return issueCode(ctx, request, client, loaded.request, active, &loaded.pending, 303);
+    return response;
 }
 
 }  // namespace authd::oauth

@@ -3,6 +3,7 @@
 // authenticator's form), POST /login/<id>[/<sub_path>] (its submission) and
 // GET /login/<id>/<sub_path> (links and upstream redirects coming back).
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "oauth/authorize_flow.hpp"
@@ -144,20 +145,39 @@ http::Response completeSignIn(ProviderContext& ctx, const http::Request& request
     if (!current) {
         return serverErrorPage(ctx, "login.session_failed", current.error());
     }
-    auto active = signInSession(ctx, request, *current, *user, verdict.amr);
-    if (!active) {
-        return serverErrorPage(ctx, "login.session_failed", active.error());
+    auto sign_in = prepareSignIn(ctx, request, *current, *user, verdict.amr);
+    if (!sign_in) {
+        return serverErrorPage(ctx, "login.session_failed", sign_in.error());
     }
-    SessionRecord record;
-    if (*current && (**current).session.id == active->session.id) {
-        auto existing = loadSessionRecord(ctx, active->session.id);
-        if (existing) {
-            record = std::move(*existing);
+    const ActiveSession& active = sign_in->active;
+    // The session and its record commit with whatever the authorization stores next (the
+    // pending request for consent, or the code): one write transaction for the whole POST.
+    std::optional<sdk::Error> session_failed;
+    const StoreStep store_session = [&](sdk::Storage& tx) -> sdk::Result<void> {
+        sdk::Result<void> stored = storeSignIn(tx, *sign_in);
+        SessionRecord record;
+        if (stored && !sign_in->is_new) {
+            auto existing = loadSessionRecord(ctx, tx, active.session.id);
+            if (existing) {
+                record = std::move(*existing);
+            }
         }
-    }
-    record.authenticator = instance.id;
-    if (auto saved = saveSessionRecord(ctx, active->session, record); !saved) {
-        return serverErrorPage(ctx, "login.session_failed", saved.error());
+        record.authenticator = instance.id;
+        if (stored) {
+            stored = saveSessionRecord(tx, active.session, record);
+        }
+        if (!stored) {
+            session_failed = stored.error();
+        }
+        return stored;
+    };
+
+    BrowserBinding browser(ctx, request);
+    http::Response response = continueAuthorization(ctx, request, client, loaded.request, active,
+                                                    instance.id, &loaded.pending, browser, status,
+                                                    store_session);
+    if (session_failed) {
+        return serverErrorPage(ctx, "login.session_failed", *session_failed);
     }
     auditBrowserEvent(ctx, request, "signin.success", user->id, client.project.client_id,
                       signInDetail(instance.id, verdict.audit_detail));
@@ -165,12 +185,8 @@ http::Response completeSignIn(ProviderContext& ctx, const http::Request& request
                   {{"authenticator", instance.id},
                    {"client_id", client.project.client_id},
                    {"user_id", user->id},
-                   {"session_id", active->session.id}});
-
-    BrowserBinding browser(ctx, request);
-    http::Response response = continueAuthorization(ctx, request, client, loaded.request, *active,
-                                                    instance.id, &loaded.pending, browser, status);
-    response.setCookie(sessionCookie(ctx, active->token));
+                   {"session_id", active.session.id}});
+    response.setCookie(sessionCookie(ctx, active.token));
     return response;
 }
 

@@ -144,7 +144,7 @@ std::optional<sdk::Error> endSession(ProviderContext& ctx, const http::Request& 
         ctx.state->forgetSession(active.session.id);
     }
     std::size_t notified = 0;
-    auto record = loadSessionRecord(ctx, active.session.id);
+    auto record = loadSessionRecord(ctx, ctx.store, active.session.id);
     if (!record) {
         ctx.log().log(sdk::LogLevel::warning, "logout.session_record_failed",
                       record.error().message);

@@ -98,24 +98,22 @@ sdk::Result<std::optional<ActiveSession>> currentSession(ProviderContext& ctx,
     return std::optional<ActiveSession>(std::move(active));
 }
 
-sdk::Result<ActiveSession> signInSession(ProviderContext& ctx, const http::Request& request,
-                                         const std::optional<ActiveSession>& current,
-                                         const sdk::User& user,
-                                         const std::vector<std::string>& amr) {
+sdk::Result<SignIn> prepareSignIn(ProviderContext& ctx, const http::Request& request,
+                                  const std::optional<ActiveSession>& current,
+                                  const sdk::User& user, const std::vector<std::string>& amr) {
     const sdk::UnixTime now = ctx.now();
     const sdk::Seconds ttl = ctx.config.tokens.session_ttl;
+    SignIn sign_in;
     if (current && current->user.id == user.id) {
-        ActiveSession refreshed = *current;
-        refreshed.user = user;
-        refreshed.session.auth_time = now;
-        refreshed.session.amr = amr;
-        refreshed.session.expires_at = now + ttl;
-        if (auto updated = ctx.store.sessions().update(refreshed.session); !updated) {
-            return std::move(updated).error();
-        }
-        return refreshed;
+        sign_in.active = *current;
+        sign_in.active.user = user;
+        sign_in.active.session.auth_time = now;
+        sign_in.active.session.amr = amr;
+        sign_in.active.session.expires_at = now + ttl;
+        return sign_in;
     }
-    ActiveSession fresh;
+    ActiveSession& fresh = sign_in.active;
+    sign_in.is_new = true;
     fresh.token = crypto::randomToken(32);
     fresh.session.id = crypto::uuidV4();
     if (fresh.token.empty() || fresh.session.id.empty()) {
@@ -130,10 +128,12 @@ sdk::Result<ActiveSession> signInSession(ProviderContext& ctx, const http::Reque
     fresh.session.client_address = request.client_address;
     fresh.session.user_agent = request.header("User-Agent").substr(0, 512);
     fresh.user = user;
-    if (auto created = ctx.store.sessions().create(fresh.session); !created) {
-        return std::move(created).error();
-    }
-    return fresh;
+    return sign_in;
+}
+
+sdk::Result<void> storeSignIn(sdk::Storage& store, const SignIn& sign_in) {
+    return sign_in.is_new ? store.sessions().create(sign_in.active.session)
+                          : store.sessions().update(sign_in.active.session);
 }
 
 http::SetCookie sessionCookie(const ProviderContext& ctx, const std::string& token) {
@@ -192,9 +192,10 @@ SessionRecord decodeSessionRecord(std::string_view json) {
     return record;
 }
 
-sdk::Result<SessionRecord> loadSessionRecord(ProviderContext& ctx, const std::string& session_id) {
+sdk::Result<SessionRecord> loadSessionRecord(ProviderContext& ctx, sdk::Storage& store,
+                                             const std::string& session_id) {
     auto stored =
-        ctx.store.pluginData().get(std::string(kSessionRecordNamespace), session_id, ctx.now());
+        store.pluginData().get(std::string(kSessionRecordNamespace), session_id, ctx.now());
     if (!stored) {
         if (stored.error().code == sdk::ErrorCode::not_found) {
             return SessionRecord{};
@@ -204,19 +205,19 @@ sdk::Result<SessionRecord> loadSessionRecord(ProviderContext& ctx, const std::st
     return decodeSessionRecord(stored->value);
 }
 
-sdk::Result<void> saveSessionRecord(ProviderContext& ctx, const sdk::Session& session,
+sdk::Result<void> saveSessionRecord(sdk::Storage& store, const sdk::Session& session,
                                     const SessionRecord& record) {
     sdk::PluginRecord stored;
     stored.ns = std::string(kSessionRecordNamespace);
     stored.key = session.id;
     stored.value = encodeSessionRecord(record);
     stored.expires_at = session.expires_at;
-    return ctx.store.pluginData().put(stored);
+    return store.pluginData().put(stored);
 }
 
-sdk::Result<void> addSessionClient(ProviderContext& ctx, const sdk::Session& session,
-                                   const std::string& client_id) {
-    auto record = loadSessionRecord(ctx, session.id);
+sdk::Result<void> addSessionClient(ProviderContext& ctx, sdk::Storage& store,
+                                   const sdk::Session& session, const std::string& client_id) {
+    auto record = loadSessionRecord(ctx, store, session.id);
     if (!record) {
         return std::move(record).error();
     }
@@ -225,7 +226,7 @@ sdk::Result<void> addSessionClient(ProviderContext& ctx, const sdk::Session& ses
         return sdk::ok();
     }
     record->clients.push_back(client_id);
-    return saveSessionRecord(ctx, session, *record);
+    return saveSessionRecord(store, session, *record);
 }
 
 void auditBrowserEvent(ProviderContext& ctx, const http::Request& request, std::string type,

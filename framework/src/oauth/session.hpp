@@ -63,15 +63,20 @@ struct ActiveSession {
 sdk::Result<std::optional<ActiveSession>> currentSession(ProviderContext& ctx,
                                                          const http::Request& request);
 
-/// Records an interactive sign-in of `user` (amr from the authenticator's verdict). When
-/// `current` is the same user's session, it is refreshed (auth_time, amr, expiry) and keeps
-/// its id and cookie; otherwise a new session with a new cookie value is created (another
-/// user's session in the same browser is left to expire). The returned token is the cookie
-/// value to set.
-sdk::Result<ActiveSession> signInSession(ProviderContext& ctx, const http::Request& request,
-                                         const std::optional<ActiveSession>& current,
-                                         const sdk::User& user,
-                                         const std::vector<std::string>& amr);
+/// An interactive sign-in of `user` (amr from the authenticator's verdict), not stored yet.
+/// When `current` is the same user's session, it is refreshed (auth_time, amr, expiry) and
+/// keeps its id and cookie; otherwise a new session with a new cookie value is made (another
+/// user's session in the same browser is left to expire). `active.token` is the cookie value
+/// to set.
+struct SignIn {
+    ActiveSession active;
+    bool is_new = false;  ///< a new session (stored with create), else `current` refreshed (update)
+};
+sdk::Result<SignIn> prepareSignIn(ProviderContext& ctx, const http::Request& request,
+                                  const std::optional<ActiveSession>& current,
+                                  const sdk::User& user, const std::vector<std::string>& amr);
+/// Stores it in `store` (ctx.store, or a transaction).
+sdk::Result<void> storeSignIn(sdk::Storage& store, const SignIn& sign_in);
 
 /// Set-Cookie for the session cookie (lifetime tokens.session_ttl), and for deleting it.
 http::SetCookie sessionCookie(const ProviderContext& ctx, const std::string& token);
@@ -88,15 +93,17 @@ struct SessionRecord {
 
 inline constexpr std::string_view kSessionRecordNamespace = "authd.session";
 
-/// The record of a session; an empty record when there is none.
-sdk::Result<SessionRecord> loadSessionRecord(ProviderContext& ctx, const std::string& session_id);
-sdk::Result<void> saveSessionRecord(ProviderContext& ctx, const sdk::Session& session,
+/// The record of a session in `store` (ctx.store, or a transaction); an empty record when
+/// there is none.
+sdk::Result<SessionRecord> loadSessionRecord(ProviderContext& ctx, sdk::Storage& store,
+                                             const std::string& session_id);
+sdk::Result<void> saveSessionRecord(sdk::Storage& store, const sdk::Session& session,
                                     const SessionRecord& record);
-/// Adds `client_id` to the session's clients (read-modify-write: two authorizations of one
-/// session finishing at the same instant may lose one entry, which only costs that client its
-/// back-channel logout message).
-sdk::Result<void> addSessionClient(ProviderContext& ctx, const sdk::Session& session,
-                                   const std::string& client_id);
+/// Adds `client_id` to the session's clients (read-modify-write: outside a transaction, two
+/// authorizations of one session finishing at the same instant may lose one entry, which only
+/// costs that client its back-channel logout message).
+sdk::Result<void> addSessionClient(ProviderContext& ctx, sdk::Storage& store,
+                                   const sdk::Session& session, const std::string& client_id);
 
 /// The record as JSON and back (exposed for tests). Malformed input gives an empty record.
 std::string encodeSessionRecord(const SessionRecord& record);
