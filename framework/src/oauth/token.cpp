@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // POST /oauth/token (and /api/oauth/token): RFC 6749 section 4.1.3, 4.4, 6 and 5.
 #include <algorithm>
+#include <optional>
 
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
@@ -91,66 +92,64 @@ private:
         const sdk::UnixTime now = ctx_.now();
         const std::string code_hash = crypto::sha256Hex(code);
 
-        auto consumed = ctx_.store.codes().consume(code_hash, now);
-        if (!consumed) {
-            switch (consumed.error().code) {
-            case sdk::ErrorCode::not_found:
-                return invalidGrant("the authorization code is invalid");
-            case sdk::ErrorCode::expired:
-                return invalidGrant("the authorization code has expired");
-            case sdk::ErrorCode::already_consumed:
-                return codeReplay(request, client, code_hash, now);
-            default:
-                return serverError("the authorization code could not be redeemed");
-            }
-        }
-        const sdk::AuthorizationCode& granted = *consumed;
-        if (granted.client_id != client.project.client_id) {
-            return invalidGrant("the authorization code was issued to another client");
-        }
-        if (*redirect_uri != granted.redirect_uri) {
-            return invalidGrant("redirect_uri does not match the authorization request");
-        }
-        if (!granted.code_challenge.empty()) {
-            if (verifier == nullptr || verifier->empty()) {
-                return invalidGrant("code_verifier is required (PKCE)");
-            }
-            if (!verifyPkce(*verifier, granted.code_challenge)) {
-                return invalidGrant("code_verifier does not match the code_challenge");
-            }
-        } else if (verifier != nullptr) {
-            return invalidGrant("code_verifier sent, but the authorization request had no "
-                                "code_challenge");
-        } else if (client.isPublic()) {
-            return invalidGrant("a public client must use PKCE");
-        }
-
-        auto user = ctx_.store.users().get(granted.user_id);
-        if (!user) {
-            if (user.error().code == sdk::ErrorCode::not_found) {
-                return invalidGrant("the user no longer exists");
-            }
-            return serverError("the user could not be loaded");
-        }
-        if (user->status != "active") {
-            return invalidGrant("the user's account is " + user->status);
-        }
-
-        Grant grant;
-        grant.user_id = granted.user_id;
-        grant.scope = granted.scope;
-        grant.amr = granted.amr;
-        grant.auth_time = granted.auth_time;
-        grant.session_id = granted.session_id;
-        grant.nonce = granted.nonce;
-        grant.claims = granted.claims;
-
+        // One write transaction: the code is consumed, checked and, when the client may
+        // refresh, its refresh family stored. A refused code stays consumed (the transaction
+        // commits with the answer decided inside it); a store failure rolls everything back.
+        std::optional<OAuthError> refused;
+        bool replayed = false;
+        const char* failure = "the authorization code could not be redeemed";
+        sdk::AuthorizationCode granted;
+        std::optional<sdk::User> user;
         std::string refresh_token;
-        if (client.allowsGrant(kRefreshToken)) {
+        std::string family_id;
+        auto committed = ctx_.store.transact([&](sdk::Storage& tx) -> sdk::Result<void> {
+            refused.reset();
+            replayed = false;
+            failure = "the authorization code could not be redeemed";
+            auto consumed = tx.codes().consume(code_hash, now);
+            if (!consumed) {
+                switch (consumed.error().code) {
+                case sdk::ErrorCode::not_found:
+                    refused = invalidGrant("the authorization code is invalid");
+                    return sdk::ok();
+                case sdk::ErrorCode::expired:
+                    refused = invalidGrant("the authorization code has expired");
+                    return sdk::ok();
+                case sdk::ErrorCode::already_consumed:
+                    replayed = true;
+                    return sdk::ok();
+                default:
+                    return std::move(consumed).error();
+                }
+            }
+            granted = std::move(*consumed);
+            if (auto refusal = checkRedemption(client, granted, *redirect_uri, verifier)) {
+                refused = std::move(*refusal);
+                return sdk::ok();
+            }
+            failure = "the user could not be loaded";
+            auto found = tx.users().get(granted.user_id);
+            if (!found) {
+                if (found.error().code == sdk::ErrorCode::not_found) {
+                    refused = invalidGrant("the user no longer exists");
+                    return sdk::ok();
+                }
+                return std::move(found).error();
+            }
+            if (found->status != "active") {
+                refused = invalidGrant("the user's account is " + found->status);
+                return sdk::ok();
+            }
+            user = std::move(*found);
+            if (!client.allowsGrant(kRefreshToken)) {
+                return sdk::ok();
+            }
+            failure = "the refresh token could not be stored";
             refresh_token = ctx_.issuer.newRefreshToken();
-            const std::string family_id = crypto::uuidV4();
+            family_id = crypto::uuidV4();
             if (refresh_token.empty() || family_id.empty()) {
-                return serverError("the CSPRNG failed");
+                failure = "the CSPRNG failed";
+                return sdk::makeError(sdk::ErrorCode::internal, failure);
             }
             const bool pin = std::find(granted.amr.begin(), granted.amr.end(), "pin") !=
                              granted.amr.end();
@@ -174,12 +173,55 @@ private:
             first.family_id = family_id;
             first.created_at = now;
             first.expires_at = family.expires_at;
-            if (auto created = ctx_.store.refresh().createFamily(family, first); !created) {
-                return serverError("the refresh token could not be stored");
-            }
-            grant.family_id = family_id;
+            return tx.refresh().createFamily(family, first);
+        });
+        if (!committed) {
+            return serverError(failure);
         }
+        if (replayed) {
+            return codeReplay(request, client, code_hash, now);
+        }
+        if (refused) {
+            return std::move(*refused);
+        }
+
+        Grant grant;
+        grant.user_id = granted.user_id;
+        grant.scope = granted.scope;
+        grant.amr = granted.amr;
+        grant.auth_time = granted.auth_time;
+        grant.session_id = granted.session_id;
+        grant.nonce = granted.nonce;
+        grant.claims = granted.claims;
+        grant.family_id = family_id;
         return issue(request, client, &*user, grant, refresh_token, kAuthorizationCode, now);
+    }
+
+    // Why `granted` may not be redeemed by `client` with these parameters, if it may not.
+    static std::optional<OAuthError> checkRedemption(const ClientInfo& client,
+                                                     const sdk::AuthorizationCode& granted,
+                                                     const std::string& redirect_uri,
+                                                     const std::string* verifier) {
+        if (granted.client_id != client.project.client_id) {
+            return invalidGrant("the authorization code was issued to another client");
+        }
+        if (redirect_uri != granted.redirect_uri) {
+            return invalidGrant("redirect_uri does not match the authorization request");
+        }
+        if (!granted.code_challenge.empty()) {
+            if (verifier == nullptr || verifier->empty()) {
+                return invalidGrant("code_verifier is required (PKCE)");
+            }
+            if (!verifyPkce(*verifier, granted.code_challenge)) {
+                return invalidGrant("code_verifier does not match the code_challenge");
+            }
+        } else if (verifier != nullptr) {
+            return invalidGrant("code_verifier sent, but the authorization request had no "
+                                "code_challenge");
+        } else if (client.isPublic()) {
+            return invalidGrant("a public client must use PKCE");
+        }
+        return std::nullopt;
     }
 
     OAuthError codeReplay(const http::Request& request, const ClientInfo& client,
