@@ -125,4 +125,45 @@ BOOST_AUTO_TEST_CASE(accepts_a_minimal_record) {
     BOOST_TEST(!decoded->has_state);
 }
 
+BOOST_AUTO_TEST_CASE(reads_any_json_spelling_of_a_record_alike) {
+    // The same record as encodeAuthorizeRequest writes it, and spelled in ways it never
+    // writes (whitespace, escapes beyond ASCII, a nested or fractional member that is not
+    // read, members in another order): all decode to the same request.
+    const char* spellings[] = {
+        R"({"v":1,"client_id":"a","redirect_uri":"https://x/cb","state":"caf\u00e9 \ud83d\ude00 \/ \"q\"","prompt":2,"max_age":30})",
+        R"(  { "max_age" : 30 , "prompt":2, "state" : "caf\u00e9 \ud83d\ude00 / \"q\"",
+              "redirect_uri":"https://x/cb", "client_id":"a", "v":1 }  )",
+        R"({"v":1,"client_id":"a","redirect_uri":"https://x/cb","state":"café 😀 / \"q\"","prompt":2,"max_age":30,"extra":{"n":[1,2.5]}})",
+    };
+    for (const char* text : spellings) {
+        BOOST_TEST_CONTEXT(text) {
+            auto decoded = decodeAuthorizeRequest(text);
+            BOOST_TEST_REQUIRE(decoded.has_value());
+            BOOST_TEST(decoded->client_id == "a");
+            BOOST_TEST(decoded->redirect_uri == "https://x/cb");
+            BOOST_TEST(decoded->has_state);
+            BOOST_TEST(decoded->state == "caf\u00e9 \U0001F600 / \"q\"");
+            BOOST_TEST(decoded->prompt == 2);
+            BOOST_TEST(decoded->max_age == 30);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(refuses_records_that_are_not_one_json_object) {
+    const char* bad[] = {
+        R"({"v":1,"client_id":"a","redirect_uri":"b","prompt":0,"max_age":-1} x)",
+        R"({"v":1,"client_id":"a","redirect_uri":"b","prompt":0,"max_age":-1)",
+        R"({"v":1,"client_id":"a,"redirect_uri":"b","prompt":0,"max_age":-1})",
+        "{\"v\":1,\"client_id\":\"a\x01\",\"redirect_uri\":\"b\",\"prompt\":0,\"max_age\":-1}",
+        R"({"v":1,"client_id":"a","redirect_uri":"b","prompt":0,"max_age":-})",
+        R"({"v":1,"client_id":"a","redirect_uri":"b\x","prompt":0,"max_age":-1})",
+    };
+    for (const char* text : bad) {
+        BOOST_TEST_CONTEXT(text) {
+            auto decoded = decodeAuthorizeRequest(text);
+            BOOST_TEST(!decoded.has_value());
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
