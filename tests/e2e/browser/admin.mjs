@@ -231,6 +231,11 @@ async function main() {
     check((await page.content()).includes(ADMIN_EMAIL), 'the admin is listed');
     await labelled(page, 'users page');
     await shot(page, 'admin-users.png');
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: ADMIN_EMAIL }).click()]);
+    check(/^\/admin\/users\/[^/]+$/.test(new URL(page.url()).pathname), 'the admin opens from the list', page.url());
+    check(await page.locator('form[action$="/revoke-all"]').count() === 1, 'the user page lists the admin\'s sessions');
+    await labelled(page, 'user page');
+    await shot(page, 'admin-user.png');
     await page.goto(`${ISSUER}/admin/audit?client_id=${client_id}`);
     check((await page.content()).includes('project.secret_rotated'), 'the rotation is in the audit log');
     await shot(page, 'admin-audit.png');
@@ -257,6 +262,8 @@ async function main() {
     await submit(page, 'form[action="/apps"]');
     const app_id = (await page.locator('tr:has(th:text-is("client_id")) code').textContent()).trim();
     check(app_id.startsWith('proj_my_browser_app'), 'the app is registered', app_id);
+    check(await page.locator('tr:has(th:text-is("client_secret")) code').count() === 1, 'its secret is shown once');
+    await shot(page, 'apps-created.png');
     await page.goto(`${ISSUER}/apps`);
     check((await page.content()).includes(app_id), 'the app is listed');
     await labelled(page, 'My Apps');

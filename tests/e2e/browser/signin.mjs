@@ -3,8 +3,10 @@
 // through authd's login and consent pages at phone size (360x640), lands on the client's
 // redirect URI (served here), and the code is exchanged. Also checks: no CSP violation in the
 // console, no horizontal scroll, every visible field has a label, a wrong password shows an
-// error on the same page, and the whole flow works again with JavaScript disabled.
-// Screenshots of the login and consent pages go to SCREENSHOT_DIR (docs/screenshots).
+// error on the same page, and the whole flow works again with JavaScript disabled. Then the
+// error page (an unknown client never redirects) and the sign-out pages (confirm, signed out,
+// and the next authorization asks for the password again).
+// Screenshots of the login, consent, error and sign-out pages go to SCREENSHOT_DIR.
 //
 // Env: ISSUER CLIENT_ID CLIENT_SECRET SIGNING_KEY REDIRECT_URI USER_EMAIL USER_PASSWORD USER_ID
 //      [SCREENSHOT_DIR] [CHROMIUM=/usr/bin/chromium]
@@ -178,6 +180,51 @@ async function signInFlow(context, { screenshots, wrong_password_first, expect_c
   return { code, verifier };
 }
 
+// The pages a person sees outside the sign-in itself: an error and signing out.
+async function errorAndLogoutPages(context, screenshots) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 400/.test(m.text())) problems.push(`${m.type()}: ${m.text()}`);
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+
+  step('error page: an unknown client gets a page, never a redirect');
+  const bad = new URL(authorizeUrl('x'.repeat(43), 'st'));
+  bad.searchParams.set('client_id', 'proj_no_such_app');
+  const shown = await page.goto(bad.toString());
+  equal(shown.status(), 400, 'the error page answers 400');
+  equal(new URL(page.url()).origin, new URL(ISSUER).origin, 'the browser stayed on the provider');
+  const headers = await shown.allHeaders();
+  check((headers['content-security-policy'] || '').includes('frame-ancestors') ||
+    /deny|sameorigin/i.test(headers['x-frame-options'] || ''), 'the error page refuses framing', headers);
+  const error_text = await page.locator('body').innerText();
+  check(/client/i.test(error_text), 'the page says what is wrong (the client)', error_text);
+  await checkPage(page, 'error page');
+  if (screenshots) await page.screenshot({ path: path.join(screenshots, 'error.png'), fullPage: true });
+
+  step('sign-out page: confirm, then signed out');
+  await page.goto(`${ISSUER}/oauth/logout`);
+  const sign_out = page.locator('button[name="decision"][value="logout"]');
+  equal(await sign_out.count(), 1, 'the page asks before signing out');
+  check((await page.locator('body').innerText()).includes(USER_EMAIL), 'it names who is signed in');
+  await checkPage(page, 'sign-out page');
+  if (screenshots) await page.screenshot({ path: path.join(screenshots, 'logout.png'), fullPage: true });
+  await Promise.all([page.waitForLoadState('load'), sign_out.click()]);
+  const done = await page.locator('h1').innerText();
+  check(/signed out/i.test(done), 'the signed-out page says so', done);
+  await checkPage(page, 'signed-out page');
+  if (screenshots) await page.screenshot({ path: path.join(screenshots, 'signed-out.png'), fullPage: true });
+
+  step('after signing out, the next authorization asks for the password again');
+  await page.goto(authorizeUrl('y'.repeat(43), 'again'));
+  await choosePasswordIfOffered(page);
+  equal(await page.locator('input[name="password"]').count(), 1, 'the login form is shown');
+  check(problems.length === 0, 'no console errors or CSP violations', problems);
+  await page.close();
+}
+
 async function exchange({ code, verifier }) {
   const res = await postJson(`${ISSUER}/oauth/token`, {
     grant_type: 'authorization_code', code, code_verifier: verifier,
@@ -200,8 +247,9 @@ run('browser_signin', async () => {
     profiles.push(first.profile);
     contexts.push(first.context);
     const result = await signInFlow(first.context, { screenshots: SCREENSHOT_DIR, wrong_password_first: true, expect_consent: true });
-    await first.context.close();
     await exchange(result);
+    await errorAndLogoutPages(first.context, SCREENSHOT_DIR);
+    await first.context.close();
 
     step('Chromium without JavaScript: the same flow works (plain HTML forms)');
     const second = await launch(false);
