@@ -2,6 +2,7 @@
 #include "obs/metrics.hpp"
 
 #include <cstdio>
+#include <new>
 #include <map>
 #include <vector>
 
@@ -54,9 +55,38 @@ std::string RouteMetrics::codeLabel(std::size_t index) {
     return "other";
 }
 
+RouteMetrics::~RouteMetrics() {
+    for (std::atomic<MethodSlot*>& slot : slots_) {
+        delete slot.load(std::memory_order_acquire);
+    }
+}
+
+RouteMetrics::MethodSlot* RouteMetrics::slotFor(std::size_t method) noexcept {
+    std::atomic<MethodSlot*>& cell = slots_[method];
+    MethodSlot* slot = cell.load(std::memory_order_acquire);
+    if (slot != nullptr) {
+        return slot;
+    }
+    auto* fresh = new (std::nothrow) MethodSlot();
+    if (fresh == nullptr) {
+        return nullptr;
+    }
+    // Another thread may have made it meanwhile: keep the first one published.
+    if (cell.compare_exchange_strong(slot, fresh, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+        return fresh;
+    }
+    delete fresh;
+    return slot;
+}
+
 void RouteMetrics::record(std::string_view method, int status,
                           std::chrono::nanoseconds duration) noexcept {
-    MethodSlot& slot = slots_[methodIndex(method)];
+    MethodSlot* counters = slotFor(methodIndex(method));
+    if (counters == nullptr) {
+        return; // out of memory: the request goes uncounted rather than failing
+    }
+    MethodSlot& slot = *counters;
     slot.codes[codeIndex(status)].fetch_add(1, std::memory_order_relaxed);
     const double seconds = std::chrono::duration<double>(duration).count();
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
@@ -71,13 +101,18 @@ void RouteMetrics::record(std::string_view method, int status,
 }
 
 std::uint64_t RouteMetrics::count(std::string_view method, int status) const noexcept {
-    return slots_[methodIndex(method)].codes[codeIndex(status)].load(std::memory_order_relaxed);
+    const MethodSlot* slot = slots_[methodIndex(method)].load(std::memory_order_acquire);
+    return slot == nullptr ? 0 : slot->codes[codeIndex(status)].load(std::memory_order_relaxed);
 }
 
 void RouteMetrics::render(std::string& counters, std::string& histograms) const {
     const std::string route = Metrics::escapeLabel(label_);
     for (std::size_t m = 0; m < kMethods.size(); ++m) {
-        const MethodSlot& slot = slots_[m];
+        const MethodSlot* made = slots_[m].load(std::memory_order_acquire);
+        if (made == nullptr) {
+            continue;
+        }
+        const MethodSlot& slot = *made;
         const std::uint64_t total = slot.total.load(std::memory_order_relaxed);
         if (total == 0) {
             continue;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <atomic>
 #include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -8,6 +10,7 @@
 #include "obs/metrics.hpp"
 
 using authd::obs::Metrics;
+using authd::obs::RouteMetrics;
 using namespace std::chrono_literals;
 
 namespace {
@@ -120,6 +123,43 @@ BOOST_AUTO_TEST_CASE(concurrent_recording_loses_nothing) {
     }
     renderer.join();
     BOOST_TEST(route.count("GET", 200) == 40000u);
+}
+
+BOOST_AUTO_TEST_CASE(first_requests_racing_on_a_new_method_are_all_counted) {
+    // A method's counters are made by its first request on the route; threads that make
+    // them at once must all end up counting into the same ones.
+    Metrics metrics;
+    std::vector<RouteMetrics*> routes;
+    for (int r = 0; r < 50; ++r) {
+        routes.push_back(&metrics.route("/fresh" + std::to_string(r)));
+    }
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&routes, &go] {
+            while (!go.load()) {
+            }
+            for (RouteMetrics* route : routes) {
+                for (const char* method : {"POST", "DELETE", "PATCH"}) {
+                    route->record(method, 201, 1us);
+                }
+            }
+        });
+    }
+    go = true;
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    for (RouteMetrics* route : routes) {
+        BOOST_TEST(route->count("POST", 201) == 4u);
+        BOOST_TEST(route->count("DELETE", 201) == 4u);
+        BOOST_TEST(route->count("PATCH", 201) == 4u);
+        BOOST_TEST(route->count("GET", 201) == 0u); // never requested: nothing made, zero
+    }
+    const std::string text = metrics.render();
+    BOOST_TEST(hasLine(
+        text, R"(authd_http_requests_total{route="/fresh7",method="DELETE",code="201"} 4)"));
+    BOOST_TEST(text.find(R"(method="GET")") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
