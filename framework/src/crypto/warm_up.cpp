@@ -3,6 +3,7 @@
 
 #include <system_error>
 
+#include <openssl/crypto.h>
 #include <openssl/decoder.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -25,6 +26,11 @@ void warmUp() {
 } // namespace
 
 OpenSslWarmUp::OpenSslWarmUp() {
+    // Before anything else asks OpenSSL for its error state, which would load every error
+    // string. authd never shows OpenSSL's text (its errors say what failed in its own words);
+    // Poco NetSSL's initialisation, run by the first TLS use, loads the strings after all, so
+    // the TLS listener's and the HTTPS client's messages keep OpenSSL's reason text.
+    (void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, nullptr);
     try {
         thread_ = std::thread(warmUp);
     } catch (const std::system_error&) {
