@@ -3,12 +3,17 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include <fcntl.h>
+#include <pthread.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,6 +22,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "http/request_id.hpp"
@@ -29,11 +35,61 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadBuffer = 16384;
 constexpr auto kSweepInterval = std::chrono::milliseconds(200);
-constexpr int kInitialWorkers = 4; // grown on demand up to EventServerOptions::threads
+// While no worker waits, the supervisor looks for stalled handlers this often, and keeps
+// looking this long after a worker last reported that none was waiting.
+constexpr auto kStallCheckEvery = std::chrono::milliseconds(1);
+constexpr auto kStayAwake = std::chrono::milliseconds(50);
+// A worker waiting for a lock waits for another thread, which is stalled itself or about to
+// release it: only a wait this many times stall_after counts (a handler waiting for what
+// only another request can do, which needs a worker).
+constexpr int kLockWaitStall = 25;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::int64_t ticks(Clock::time_point at) noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
+}
+
+// What a worker thread is doing, from /proc/self/task/TID/{stat,syscall}.
+enum class ThreadState { runnable, waiting_for_lock, blocked };
+
+// Reads a small /proc file; empty when it cannot be read.
+std::string readProc(int tid, const char* file) {
+    const std::string path = "/proc/self/task/" + std::to_string(tid) + "/" + file;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return {};
+    }
+    std::array<char, 512> text{};
+    const ssize_t got = ::read(fd, text.data(), text.size() - 1);
+    ::close(fd);
+    return got > 0 ? std::string(text.data(), static_cast<std::size_t>(got)) : std::string();
+}
+
+// Runnable: running or waiting for a core (the state letter after the parenthesised command
+// name is R). Otherwise waiting on a futex (a mutex or condition variable, so for another
+// thread) or blocked on anything else (I/O, a socket, a sleep). Unknown counts as blocked, so
+// that a handler that holds its worker always lets the pool grow.
+ThreadState threadState(int tid) {
+    const std::string stat = readProc(tid, "stat");
+    const std::size_t paren = stat.rfind(')');
+    if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'R') {
+        return ThreadState::runnable;
+    }
+    const std::string call = readProc(tid, "syscall");
+    const long number = std::strtol(call.c_str(), nullptr, 10);
+    if (!call.empty() && std::isdigit(static_cast<unsigned char>(call.front())) &&
+        number == SYS_futex) {
+        return ThreadState::waiting_for_lock;
+    }
+    return ThreadState::blocked;
+}
+
+std::int64_t cpuTime(clockid_t clock) {
+    timespec spent{};
+    if (clock_gettime(clock, &spent) != 0) {
+        return -1;
+    }
+    return std::int64_t{spent.tv_sec} * 1'000'000'000 + spent.tv_nsec;
 }
 
 std::string peerAddress(const sockaddr_storage& address) {
@@ -123,15 +179,32 @@ struct EventServer::Connection {
     std::size_t out_pos = 0;
     bool close_after_flush = false;
     bool http10 = false;
+    std::uint64_t answered = 0; // responses serialized, to end a worker's turn after one
     Clock::time_point request_started{};
-    // Shared with the sweeper and the drain, which read them under the server's mutex.
+    // Shared with the supervisor and the drain, which read them under the server's mutex.
     std::atomic<std::int64_t> deadline{0}; // 0 while a worker owns the connection
     std::atomic<bool> idle{false};         // waiting for the first byte of a request
     std::atomic<bool> timed_out{false};
 };
 
+struct EventServer::Worker {
+    std::thread thread;
+    std::atomic<std::int64_t> busy_since{0}; // ticks when it took its event; 0 while waiting
+    std::atomic<int> tid{0};
+    std::atomic<bool> done{false};
+    // The supervisor's own: the event it last looked at, and the worker's CPU time then.
+    std::int64_t observed_since = 0;
+    std::int64_t observed_cpu = 0;
+};
+
 EventServer::EventServer(Pipeline& pipeline, int listen_fd, EventServerOptions options)
-    : pipeline_(pipeline), listen_fd_(listen_fd), options_(options) {}
+    : pipeline_(pipeline), listen_fd_(listen_fd), options_(options) {
+    // One per core, and one more that covers short waits (a log write, a lock hand-off)
+    // too brief to count as a stall.
+    const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    base_workers_ = std::clamp(options_.base_workers > 0 ? options_.base_workers : cores + 1, 1,
+                               std::max(1, options_.threads));
+}
 
 EventServer::~EventServer() {
     {
@@ -142,19 +215,19 @@ EventServer::~EventServer() {
         const std::uint64_t one = 1;
         [[maybe_unused]] const ssize_t written = ::write(wake_fd_, &one, sizeof one);
     }
-    changed_.notify_all();
-    // No worker is added once stopping_ is set under the mutex, so workers_ no longer changes.
-    for (std::thread& worker : workers_) {
-        worker.join();
+    supervisor_wake_.notify_all();
+    if (supervisor_.joinable()) {
+        supervisor_.join();
     }
-    if (sweeper_.joinable()) {
-        sweeper_.join();
+    // The supervisor, the only one adding workers, is gone: workers_ no longer changes.
+    for (Worker& worker : workers_) {
+        worker.thread.join();
     }
     for (Connection* connection : connections_) {
         ::close(connection->fd);
         delete connection;
     }
-    for (const int fd : {epoll_fd_, wake_fd_, listen_fd_}) {
+    for (const int fd : {epoll_fd_, wake_fd_, retire_fd_, listen_fd_}) {
         if (fd >= 0) {
             ::close(fd);
         }
@@ -164,7 +237,8 @@ EventServer::~EventServer() {
 sdk::Result<void> EventServer::start() {
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
     wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (epoll_fd_ < 0 || wake_fd_ < 0) {
+    retire_fd_ = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK); // readable for good, never read
+    if (epoll_fd_ < 0 || wake_fd_ < 0 || retire_fd_ < 0) {
         return sdk::makeError(sdk::ErrorCode::unavailable,
                               std::string("cannot create the event loop: ") + std::strerror(errno));
     }
@@ -180,16 +254,23 @@ sdk::Result<void> EventServer::start() {
     epoll_event listen{};
     listen.events = EPOLLIN | EPOLLONESHOT;
     listen.data.ptr = &listen_token_;
+    epoll_event retire{};
+    retire.events = 0; // disarmed until a worker is to retire (EPOLLONESHOT: one per arming)
+    retire.data.ptr = &retire_token_;
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0 ||
+        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, retire_fd_, &retire) != 0 ||
         epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &listen) != 0) {
         return sdk::makeError(sdk::ErrorCode::unavailable,
                               std::string("cannot watch the listening socket: ") +
                                   std::strerror(errno));
     }
-    for (int i = 0; i < std::min(options_.threads, kInitialWorkers); ++i) {
-        spawnWorker();
+    {
+        const std::lock_guard<std::mutex> lock(workers_mutex_);
+        for (int i = 0; i < base_workers_; ++i) {
+            spawnWorker();
+        }
     }
-    sweeper_ = std::thread([this] { sweeperLoop(); });
+    supervisor_ = std::thread([this] { supervisorLoop(); });
     return sdk::ok();
 }
 
@@ -197,6 +278,8 @@ std::size_t EventServer::connections() const {
     const std::lock_guard<std::mutex> lock(mutex_);
     return connections_.size();
 }
+
+int EventServer::workers() const { return live_.load(); }
 
 bool EventServer::drain(Clock::time_point deadline) {
     draining_.store(true);
@@ -213,49 +296,178 @@ bool EventServer::drain(Clock::time_point deadline) {
     return changed_.wait_until(lock, deadline, [this] { return connections_.empty(); });
 }
 
+// Called with workers_mutex_ held.
 void EventServer::spawnWorker() {
-    const std::lock_guard<std::mutex> lock(workers_mutex_);
-    if (stopping_.load() || workers_.size() >= static_cast<std::size_t>(options_.threads)) {
+    if (stopping_.load() || live_.load() >= options_.threads) {
         return;
     }
-    workers_.emplace_back([this] { workerLoop(); });
+    Worker& worker = workers_.emplace_back();
+    live_.fetch_add(1);
+    worker.thread = std::thread([this, &worker] { workerLoop(worker); });
 }
 
-void EventServer::workerLoop() {
+void EventServer::wakeSupervisor() {
+    if (supervisor_dozing_.load() && supervisor_dozing_.exchange(false)) {
+        const std::lock_guard<std::mutex> lock(workers_mutex_);
+        supervisor_wake_.notify_one();
+    }
+}
+
+void EventServer::workerLoop(Worker& self) {
+    self.tid.store(static_cast<int>(::gettid()));
     while (!stopping_.load(std::memory_order_relaxed)) {
         epoll_event event{};
         waiting_.fetch_add(1);
         // One event per wait: a worker busy in a slow handler holds no other ready connection.
         const int ready = epoll_wait(epoll_fd_, &event, 1, -1);
-        if (waiting_.fetch_sub(1) == 1 && ready > 0 && event.data.ptr != &wake_token_) {
-            spawnWorker(); // this was the last waiting worker: keep one ready for the next event
-        }
+        const bool last = waiting_.fetch_sub(1) == 1;
         if (ready <= 0) {
             continue; // EINTR
         }
         if (event.data.ptr == &wake_token_) {
-            return;
+            break;
+        }
+        if (event.data.ptr == &retire_token_) {
+            int asked = retire_.load();
+            while (asked > 0 && !retire_.compare_exchange_weak(asked, asked - 1)) {
+            }
+            if (asked <= 0) {
+                continue;
+            }
+            if (asked > 1) { // more to go: the next waiting worker
+                epoll_event again{};
+                again.events = EPOLLIN | EPOLLONESHOT;
+                again.data.ptr = &retire_token_;
+                epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, retire_fd_, &again);
+            }
+            break;
+        }
+        self.busy_since.store(ticks(Clock::now()));
+        if (last) {
+            wakeSupervisor(); // no one is left waiting: the supervisor watches for stalls
         }
         if (event.data.ptr == &listen_token_) {
             acceptAll();
-            continue;
+        } else {
+            serve(*static_cast<Connection*>(event.data.ptr));
         }
-        serve(*static_cast<Connection*>(event.data.ptr));
+        self.busy_since.store(0);
+    }
+    live_.fetch_sub(1);
+    self.done.store(true);
+}
+
+void EventServer::supervisorLoop() {
+    Clock::time_point next_sweep = Clock::now() + kSweepInterval;
+    Clock::time_point awake_until = Clock::now();
+    std::unique_lock<std::mutex> lock(workers_mutex_);
+    while (!stopping_.load()) {
+        Clock::time_point now = Clock::now();
+        if (waiting_.load() == 0) {
+            awake_until = now + kStayAwake;
+        }
+        if (now < awake_until) {
+            supervisor_wake_.wait_until(lock, std::min(next_sweep, now + kStallCheckEvery));
+        } else {
+            // Doze until the sweep, or until a worker finds no one left waiting. The flag is
+            // set before waiting_ is read, and workers read it after changing waiting_, so
+            // one of the two sees the other.
+            supervisor_dozing_.store(true);
+            if (waiting_.load() != 0) {
+                supervisor_wake_.wait_until(lock, next_sweep, [this] {
+                    return !supervisor_dozing_.load() || stopping_.load();
+                });
+            }
+            supervisor_dozing_.store(false);
+        }
+        if (stopping_.load()) {
+            break;
+        }
+        now = Clock::now();
+        adjustPool(now);
+        if (now >= next_sweep) {
+            next_sweep = now + kSweepInterval;
+            lock.unlock();
+            sweep();
+            lock.lock();
+        }
     }
 }
 
-void EventServer::sweeperLoop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!stopping_.load()) {
-        changed_.wait_for(lock, kSweepInterval);
-        const std::int64_t now = ticks(Clock::now());
-        for (Connection* connection : connections_) {
-            const std::int64_t deadline = connection->deadline.load();
-            if (deadline != 0 && deadline < now && !connection->timed_out.exchange(true)) {
-                // Reading then sees the end of input, which wakes a worker for the connection;
-                // writing still works, for the 408.
-                ::shutdown(connection->fd, SHUT_RD);
-            }
+void EventServer::sweep() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const std::int64_t now = ticks(Clock::now());
+    for (Connection* connection : connections_) {
+        const std::int64_t deadline = connection->deadline.load();
+        if (deadline != 0 && deadline < now && !connection->timed_out.exchange(true)) {
+            // Reading then sees the end of input, which wakes a worker for the connection;
+            // writing still works, for the 408.
+            ::shutdown(connection->fd, SHUT_RD);
+        }
+    }
+}
+
+// A worker is stalled when its event has kept it past stall_after and it is either blocked
+// (a store commit, an outgoing HTTP call, a sleep) or has used stall_after of CPU since the
+// supervisor first saw it (Argon2id). A worker merely waiting for a core is not stalled: it
+// will finish soon, and another worker would only compete with it for the same cores. Nor,
+// for kLockWaitStall times longer, is one waiting for a lock: the holder is what the pool
+// must make up for (it counts as stalled itself when blocked), and more workers queueing on
+// the same lock (the store's single writer) would only make the queue less fair than epoll's.
+bool EventServer::stalled(Worker& worker, std::int64_t now) {
+    const std::int64_t since = worker.busy_since.load();
+    const std::int64_t threshold =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.stall_after).count();
+    if (since == 0 || now - since < threshold) {
+        return false;
+    }
+    clockid_t clock{};
+    const std::int64_t cpu =
+        pthread_getcpuclockid(worker.thread.native_handle(), &clock) == 0 ? cpuTime(clock) : -1;
+    if (worker.observed_since != since) {
+        worker.observed_since = since;
+        worker.observed_cpu = cpu;
+    } else if (cpu >= 0 && worker.observed_cpu >= 0 && cpu - worker.observed_cpu >= threshold) {
+        return true;
+    }
+    const ThreadState state = threadState(worker.tid.load());
+    return state == ThreadState::blocked || (state == ThreadState::waiting_for_lock &&
+                                             now - since >= threshold * kLockWaitStall);
+}
+
+// Called with workers_mutex_ held.
+void EventServer::adjustPool(Clock::time_point now) {
+    for (auto it = workers_.begin(); it != workers_.end();) {
+        if (it->done.load()) {
+            it->thread.join();
+            it = workers_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    int stalled_workers = 0;
+    for (Worker& worker : workers_) {
+        if (!worker.done.load() && stalled(worker, ticks(now))) {
+            ++stalled_workers;
+        }
+    }
+    const int live = live_.load() - retire_.load();
+    const int available = live - stalled_workers;
+    if (available < base_workers_ && waiting_.load() == 0) {
+        for (int i = available; i < base_workers_; ++i) {
+            spawnWorker();
+        }
+    }
+    if (available <= base_workers_) {
+        surplus_since_ = now;
+    } else if (now - surplus_since_ >= options_.retire_after) {
+        // More workers than needed for a while: retire the surplus, one per waiting worker.
+        surplus_since_ = now;
+        if (retire_.fetch_add(available - base_workers_) == 0) {
+            epoll_event arm{};
+            arm.events = EPOLLIN | EPOLLONESHOT;
+            arm.data.ptr = &retire_token_;
+            epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, retire_fd_, &arm);
         }
     }
 }
@@ -329,10 +541,18 @@ void EventServer::serve(Connection& c) {
     if (next == Next::read && c.close_after_flush) {
         next = Next::close;
     }
+    const std::uint64_t answered_before = c.answered;
     while (next == Next::read) {
         next = process(c);
         if (next != Next::read) {
             break;
+        }
+        if (c.answered != answered_before && c.parser.idle()) {
+            // Answered everything read so far: wait for the next request through epoll, so
+            // that a client quick to send again queues behind the other ready connections
+            // instead of keeping this worker (and it saves a recv that would find nothing).
+            arm(c, EPOLLIN | EPOLLRDHUP);
+            return;
         }
         thread_local std::array<char, kReadBuffer> buffer;
         const ssize_t got = ::recv(c.fd, buffer.data(), buffer.size(), 0);
@@ -439,6 +659,7 @@ void EventServer::respond(Connection& c) {
     const bool close = exchange.closeAfter() || !c.parser.keepAlive() || c.close_after_flush;
     serialize(c.out, response, exchange.isHead(), close, c.http10 && !close);
     c.close_after_flush = close;
+    ++c.answered;
     exchange.finish();
     c.exchange.reset();
 }

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -90,6 +91,9 @@ struct TransportFixture {
     std::unique_ptr<EventServer> events;
     Poco::UInt16 port = 0;
     std::atomic<bool> release{false};
+    std::mutex signal_mutex;
+    std::condition_variable signal_changed;
+    bool signalled = false;
 
     explicit TransportFixture(bool event_server) {
         router.add({"GET"}, "/hello", [](Request& request) {
@@ -123,6 +127,51 @@ struct TransportFixture {
             }
             return Response::text(200, "held");
         });
+        // Busy on the CPU until the test releases it (at most 5 s), like an Argon2id hash.
+        router.add({"GET"}, "/spin", [this](Request&) {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+            std::uint64_t turns = 0;
+            while (!release.load() && std::chrono::steady_clock::now() < until) {
+                ++turns;
+            }
+            return Response::text(200, turns > 0 ? "spun" : "spun at once");
+        });
+        // Calls this same server and answers with what it got, as authd does when it is its
+        // own upstream (federation, back-channel logout against its own issuer).
+        router.add({"GET"}, "/relay", [this](Request&) {
+            Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+            socket.setReceiveTimeout(Poco::Timespan(5, 0));
+            const std::string request = "GET /hello?name=inner HTTP/1.1\r\nHost: t\r\n"
+                                        "Connection: close\r\n\r\n";
+            socket.sendBytes(request.data(), static_cast<int>(request.size()));
+            std::string data;
+            char buffer[1024];
+            int n = 0;
+            try {
+                while ((n = socket.receiveBytes(buffer, sizeof buffer)) > 0) {
+                    data.append(buffer, static_cast<std::size_t>(n));
+                }
+            } catch (const Poco::Exception&) {
+                return Response::text(504, "no answer from the inner request");
+            }
+            const auto body = data.find("\r\n\r\n");
+            return Response::text(200, body == std::string::npos ? "" : data.substr(body + 4));
+        });
+        // Waits on a condition variable for /signal, another request (at most 10 s).
+        router.add({"GET"}, "/await", [this](Request&) {
+            std::unique_lock<std::mutex> lock(signal_mutex);
+            const bool got = signal_changed.wait_for(lock, std::chrono::seconds(10),
+                                                     [this] { return signalled; });
+            return Response::text(200, got ? "signalled" : "no signal");
+        });
+        router.add({"GET"}, "/signal", [this](Request&) {
+            {
+                const std::lock_guard<std::mutex> lock(signal_mutex);
+                signalled = true;
+            }
+            signal_changed.notify_all();
+            return Response::text(200, "sent");
+        });
         router.addPrefix({"GET"}, "/files/", [](Request& request) {
             return Response::text(200, request.path + "|" + request.path_rest);
         });
@@ -137,7 +186,12 @@ struct TransportFixture {
         port = socket.address().port();
         if (event_server) {
             EventServerOptions options;
-            options.threads = 8; // above the 4 workers the server starts with
+            options.threads = 8;
+            options.base_workers = 2; // what a 2-core machine gets; grown up to `threads`
+            // Longer than any lock or preemption a cheap request meets on a loaded machine,
+            // far shorter than the handlers that hold a worker here.
+            options.stall_after = std::chrono::milliseconds(100);
+            options.retire_after = std::chrono::milliseconds(200);
             options.max_connections = 16;
             options.keep_alive_timeout = std::chrono::milliseconds(1000);
             options.receive_timeout = std::chrono::milliseconds(1000);
