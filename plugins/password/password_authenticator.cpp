@@ -248,8 +248,8 @@ sdk::Result<sdk::Verdict> PasswordAuthenticator::submit(const sdk::LoginStep& st
     return guarded("submit", [&] { return submitImpl(step, form); });
 }
 
-sdk::Result<std::string> PasswordAuthenticator::throttleMessage(const std::string& account_key,
-                                                                const std::string& address_key) {
+sdk::Result<PasswordAuthenticator::Throttle>
+PasswordAuthenticator::throttle(const std::string& account_key, const std::string& address_key) {
     sdk::RateLimiter& limiter = host_.rateLimiter();
     auto account = limiter.check(account_key, config_.account_throttle);
     if (!account) {
@@ -260,14 +260,16 @@ sdk::Result<std::string> PasswordAuthenticator::throttleMessage(const std::strin
         return withContext(address.error(), "checking the address throttle");
     }
     const sdk::UnixTime now = host_.clock().now();
-    std::string message = lockMessage(*account, *address, now);
-    if (message.empty()) {
+    Throttle held;
+    held.account_failures = account->failures > 0 || account->locked;
+    held.message = lockMessage(*account, *address, now);
+    if (held.message.empty()) {
         const sdk::Seconds wait = waitFor(*account, *address, now);
         if (wait > 0) {
-            message = "Too many attempts. Wait " + describeWait(wait) + " and try again.";
+            held.message = "Too many attempts. Wait " + describeWait(wait) + " and try again.";
         }
     }
-    return message;
+    return held;
 }
 
 void PasswordAuthenticator::audit(const sdk::LoginStep& step, const std::string& type,
@@ -311,16 +313,16 @@ sdk::Result<sdk::Verdict> PasswordAuthenticator::submitImpl(const sdk::LoginStep
 
     const std::string account_key = accountKey(email);
     const std::string address_key = addressKey(step.request.client_address);
-    auto held = throttleMessage(account_key, address_key);
+    auto held = throttle(account_key, address_key);
     if (!held) {
         return held.error();
     }
-    if (!held->empty()) {
+    if (!held->message.empty()) {
         host_.logger().log(sdk::LogLevel::info, "password.throttled",
                            "sign-in attempt refused by throttling",
                            {{"authenticator", instance_id_},
                             {"client_address", step.request.client_address}});
-        return sdk::Verdict::failed(*held);
+        return sdk::Verdict::failed(held->message);
     }
 
     sdk::Storage& storage = host_.storage();
@@ -370,10 +372,14 @@ sdk::Result<sdk::Verdict> PasswordAuthenticator::submitImpl(const sdk::LoginStep
     }
 
     if (verified) {
-        if (auto cleared = host_.rateLimiter().clear(account_key); !cleared) {
-            host_.logger().log(sdk::LogLevel::warning, "password.throttle_clear_failed",
-                               cleared.error().message,
-                               {{"authenticator", instance_id_}, {"user_id", user_id}});
+        // Most sign-ins follow no failure, and skipping the reset then saves a store write. A
+        // failure recorded by a concurrent attempt after the check is kept, as it should be.
+        if (held->account_failures) {
+            if (auto cleared = host_.rateLimiter().clear(account_key); !cleared) {
+                host_.logger().log(sdk::LogLevel::warning, "password.throttle_clear_failed",
+                                   cleared.error().message,
+                                   {{"authenticator", instance_id_}, {"user_id", user_id}});
+            }
         }
         sdk::Verdict verdict = sdk::Verdict::succeeded(user_id, {"pwd"});
         verdict.audit_detail = jsonObject({{"authenticator", jsonString(instance_id_)}});

@@ -81,9 +81,11 @@ private:
     sdk::Result<sdk::Verdict> submitImpl(const sdk::LoginStep& step, const sdk::Fields& form);
     sdk::Result<sdk::NewCredential> makeCredentialImpl(const std::string& secret);
 
-    /// The message to show when either key holds attempts back (locked or delayed), else "".
-    sdk::Result<std::string> throttleMessage(const std::string& account_key,
-                                             const std::string& address_key);
+    struct Throttle {
+        std::string message;  ///< shown when either key holds attempts back, else ""
+        bool account_failures = false;  ///< the account key has failures to forget on success
+    };
+    sdk::Result<Throttle> throttle(const std::string& account_key, const std::string& address_key);
     void audit(const sdk::LoginStep& step, const std::string& type, const std::string& user_id,
                const std::string& detail);
 
