@@ -22,7 +22,8 @@ struct EventServerOptions {
     /// Workers kept while no handler stalls; 0: one per core plus one. At most `threads`.
     int base_workers = 0;
     /// A handler running this long that is blocked (not runnable) or has used this much CPU
-    /// counts as stalled, and the pool adds a worker in its place.
+    /// counts as stalled, and the pool adds a worker in its place; one waiting on a lock
+    /// counts after 25 times this (the lock's holder is what the pool makes up for).
     std::chrono::milliseconds stall_after{2};
     /// Workers beyond `base_workers` retire once they have not been needed for this long.
     std::chrono::milliseconds retire_after{2000};
