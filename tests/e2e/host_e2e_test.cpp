@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <regex>
 #include <string>
@@ -88,6 +89,13 @@ std::pair<int, std::string> httpsGet(std::uint16_t port, const std::string& targ
     std::string body;
     Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
     return {static_cast<int>(response.getStatus()), body};
+}
+
+// The paths of the files the running process `pid` has mapped (/proc/PID/maps).
+std::string mappedFiles(int pid) {
+    std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+    BOOST_REQUIRE_MESSAGE(maps, "cannot read /proc/" << pid << "/maps");
+    return {std::istreambuf_iterator<char>(maps), std::istreambuf_iterator<char>()};
 }
 
 } // namespace
@@ -317,7 +325,37 @@ BOOST_AUTO_TEST_CASE(tls_listener_serves_https_only) {
     plain.send("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     BOOST_TEST(plain.readAll(std::chrono::seconds(5)).find("200 OK") == std::string::npos);
     BOOST_TEST(httpsGet(authd.port(), "/readyz").first == 200);
+    // The TLS listener is the net module's, opened for it (decision 0006).
+    const std::string maps = mappedFiles(authd.pid());
+    BOOST_TEST(maps.find("libauthd_net.so") != std::string::npos);
+    BOOST_TEST(maps.find("libPocoNetSSL") != std::string::npos);
     BOOST_TEST(authd.stop() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(plain_http_maps_neither_poco_net_nor_the_net_module) {
+    AuthdProcess authd;
+    BOOST_TEST(authd.get("/healthz").status == 200);
+    const std::string maps = mappedFiles(authd.pid());
+    BOOST_TEST(maps.find("libPocoNet") == std::string::npos, maps);
+    BOOST_TEST(maps.find("libauthd_net.so") == std::string::npos, maps);
+    BOOST_TEST(authd.stop() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_port_in_use_is_exit_1_with_the_reason) {
+    AuthdProcess first;
+    TempDir dir;
+    std::string yaml = testConfigYaml(dir.path());
+    const std::string any_port = "\"127.0.0.1:0\"";
+    const auto at = yaml.find(any_port);
+    BOOST_REQUIRE(at != std::string::npos);
+    yaml.replace(at, any_port.size(), "\"127.0.0.1:" + std::to_string(first.port()) + "\"");
+    const auto result = runAuthd({"serve", "--config", dir.write("taken.yaml", yaml)});
+    BOOST_TEST(result.exit_code == 1);
+    BOOST_TEST(result.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())) !=
+                   std::string::npos,
+               result.err);
+    BOOST_TEST(result.err.find("already in use") != std::string::npos, result.err);
+    BOOST_TEST(first.get("/healthz").status == 200);
 }
 
 BOOST_AUTO_TEST_CASE(unusable_tls_files_are_exit_1_with_the_reason) {

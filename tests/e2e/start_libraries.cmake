@@ -2,8 +2,8 @@
 # cmake -DAUTHD=<authd binary> -DFORBIDDEN="<regex>|<regex>..." -P start_libraries.cmake
 # Fails when the binary, or anything it needs at start-up (ldd: the whole closure), is a shared
 # library that authd must not load at every start (docs/decisions/0006-static-and-lazy-libraries.md):
-# Poco NetSSL and what it brings (opened on the first TLS call instead), and yaml-cpp/libargon2
-# when they are linked statically.
+# Poco Net and NetSSL and what they bring (the authd_net module's, opened on the first TLS
+# listener or outgoing request instead), and yaml-cpp/libargon2 when they are linked statically.
 if(NOT AUTHD OR NOT EXISTS "${AUTHD}")
   message(FATAL_ERROR "start_libraries: no binary at '${AUTHD}'")
 endif()
@@ -20,8 +20,9 @@ string(REGEX MATCHALL "\n" lines "${needed}")
 list(LENGTH lines count)
 if(failed)
   message(FATAL_ERROR "authd loads at every start what it should not: ${failed}\n"
-    "A NetSSL function without a wrapper in framework/src/crypto/tls_library.cpp brings Poco "
-    "NetSSL (and PocoCrypto, PocoUtil, PocoXML, expat, libssl) back; add its wrapper there.\n"
+    "Host code that calls Poco Net or NetSSL brings them (and PocoCrypto, PocoUtil, PocoXML, "
+    "expat, libssl) back at every start; such code belongs in the authd_net module "
+    "(framework/src/net/, interface net_module.hpp).\n"
     "ldd ${AUTHD}:\n${needed}")
 endif()
 message(STATUS "authd needs ${count} shared objects at start-up, none of: ${FORBIDDEN}")

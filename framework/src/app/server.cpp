@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/server.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -9,23 +11,21 @@
 #include <iostream>
 #include <thread>
 
-#include <Poco/Exception.h>
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <Poco/Exception.h>
+
 #include "app/demo.hpp"
+#include "app/net_library.hpp"
 #include "crypto/master_key.hpp"
 #include "http/event_server.hpp"
 #include "http/pipeline.hpp"
-#include "http/poco_adapter.hpp"
+#include "http/tls_sink.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "version.hpp"
 
@@ -39,6 +39,89 @@ constexpr int kMaxKeepAliveRequests = 100;
 
 sdk::Error startupError(const std::string& what, const sdk::Error& cause) {
     return sdk::makeError(cause.code, what + ": " + cause.message);
+}
+
+struct Listener {
+    int fd = -1;
+    std::string host; ///< the bound address, numeric
+    std::uint16_t port = 0;
+};
+
+std::string numericHost(const sockaddr_storage& address) {
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* raw = address.ss_family == AF_INET6
+                          ? static_cast<const void*>(
+                                &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr)
+                          : static_cast<const void*>(
+                                &reinterpret_cast<const sockaddr_in&>(address).sin_addr);
+    return ::inet_ntop(address.ss_family, raw, text, sizeof text) != nullptr ? text : "";
+}
+
+// Binds and listens on host:port as Poco's ServerSocket did: the host is an IPv4 or IPv6
+// literal or a name (its first IPv4 address, else its first address), SO_REUSEADDR is set.
+sdk::Result<Listener> listenOn(const std::string& host, std::uint16_t port, int backlog) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    const std::string service = std::to_string(port);
+    if (const int status = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
+        status != 0) {
+        return sdk::makeError(sdk::ErrorCode::invalid_config,
+                              "host '" + host + "' cannot be resolved: " + ::gai_strerror(status));
+    }
+    const addrinfo* chosen = found;
+    for (const addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
+        if (entry->ai_family == AF_INET) {
+            chosen = entry;
+            break;
+        }
+    }
+    Listener listener;
+    auto fail = [&](const std::string& step) {
+        const int error = errno;
+        if (listener.fd >= 0) {
+            ::close(listener.fd);
+        }
+        ::freeaddrinfo(found);
+        std::string reason = std::strerror(error);
+        if (error == EADDRINUSE) {
+            reason = "the address is already in use (is another server running on this port?)";
+        } else if (error == EADDRNOTAVAIL) {
+            reason = "the address is not one of this machine's";
+        }
+        return sdk::makeError(sdk::ErrorCode::unavailable, step + ": " + reason);
+    };
+    listener.fd = ::socket(chosen->ai_family, chosen->ai_socktype | SOCK_CLOEXEC,
+                           chosen->ai_protocol);
+    if (listener.fd < 0) {
+        return fail("socket");
+    }
+    const int on = 1;
+    if (::setsockopt(listener.fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) {
+        return fail("SO_REUSEADDR");
+    }
+    if (::bind(listener.fd, chosen->ai_addr, chosen->ai_addrlen) != 0) {
+        return fail("bind");
+    }
+    if (::listen(listener.fd, backlog) != 0) {
+        return fail("listen");
+    }
+    ::freeaddrinfo(found);
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    if (::getsockname(listener.fd, reinterpret_cast<sockaddr*>(&bound), &length) != 0) {
+        const int error = errno;
+        ::close(listener.fd);
+        return sdk::makeError(sdk::ErrorCode::unavailable,
+                              std::string("getsockname: ") + std::strerror(error));
+    }
+    listener.host = numericHost(bound);
+    listener.port = ntohs(bound.ss_family == AF_INET6
+                              ? reinterpret_cast<const sockaddr_in6&>(bound).sin6_port
+                              : reinterpret_cast<const sockaddr_in&>(bound).sin_port);
+    return listener;
 }
 
 } // namespace
@@ -57,10 +140,7 @@ Server::Server(config::AuthdConfig config, std::ostream& log_out)
 
 Server::~Server() {
     event_server_.reset();
-    if (server_) {
-        server_->stopAll(true);
-        server_.reset();
-    }
+    tls_.reset(); // stops it at once
 }
 
 sdk::Result<std::unique_ptr<Server>> Server::create(config::AuthdConfig config,
@@ -200,87 +280,79 @@ void Server::addHostRoutes() {
 
 sdk::Result<void> Server::start() {
     const config::ServerConfig& server = config_.server;
-    try {
-        const Poco::Net::SocketAddress address(server.listen_host, server.listen_port);
-        std::unique_ptr<Poco::Net::ServerSocket> socket;
-        if (server.tls) {
-            Poco::Net::initializeSSL();
-            Poco::Net::Context::Ptr context = new Poco::Net::Context(
-                Poco::Net::Context::TLS_SERVER_USE, server.tls->key, server.tls->cert, "",
-                Poco::Net::Context::VERIFY_NONE, 9, false, "HIGH:!aNULL:!MD5:!RC4:@STRENGTH");
-            context->disableProtocols(
-                Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
-                Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
-            socket =
-                std::make_unique<Poco::Net::SecureServerSocket>(address, kListenBacklog, context);
-        } else {
-            socket = std::make_unique<Poco::Net::ServerSocket>(address, kListenBacklog);
+    const std::string cannot_listen = "cannot listen on " + server.listen + ": ";
+    http::Limits limits;
+    limits.max_body_bytes = static_cast<std::size_t>(server.max_body_bytes);
+    limits.max_header_bytes = static_cast<std::size_t>(server.max_header_bytes);
+    limits.form.max_value_bytes = limits.max_body_bytes;
+    std::string host;
+    if (server.tls) {
+        // Poco's HTTPServer on a SecureServerSocket, in the net module opened now.
+        auto module = netModule();
+        if (!module) {
+            return sdk::makeError(module.error().code, cannot_listen + module.error().message);
         }
-        port_ = socket->address().port();
-
-        http::Limits limits;
-        limits.max_body_bytes = static_cast<std::size_t>(server.max_body_bytes);
-        limits.max_header_bytes = static_cast<std::size_t>(server.max_header_bytes);
-        limits.form.max_value_bytes = limits.max_body_bytes;
         router_.freeze();
-        pipeline_ = std::make_unique<http::Pipeline>(router_, metrics_, logger_, limits,
-                                                     server.tls.has_value());
-        if (server.tls) {
-            auto* params = new Poco::Net::HTTPServerParams;
-            params->setMaxThreads(server.threads);
-            params->setMaxQueued(server.queue);
-            params->setKeepAlive(true);
-            params->setKeepAliveTimeout(Poco::Timespan(server.keep_alive_timeout, 0));
-            params->setMaxKeepAliveRequests(kMaxKeepAliveRequests);
-            params->setTimeout(Poco::Timespan(server.receive_timeout, 0));
-            pool_ = std::make_unique<Poco::ThreadPool>(std::min(4, server.threads), server.threads);
-            server_ = std::make_unique<Poco::Net::HTTPServer>(
-                new http::RequestHandlerFactory(*pipeline_), *pool_, *socket, params);
-            server_->start();
-        } else {
-            // The event server owns a duplicate of the bound descriptor; Poco closes its own.
-            const int fd = ::dup(socket->impl()->sockfd());
-            if (fd < 0) {
-                return sdk::makeError(sdk::ErrorCode::unavailable,
-                                      "cannot listen on " + server.listen +
-                                          ": the listening socket cannot be duplicated");
-            }
-            http::EventServerOptions options;
-            options.threads = server.threads;
-            options.max_connections = static_cast<std::size_t>(server.threads + server.queue);
-            options.keep_alive_timeout = std::chrono::seconds(server.keep_alive_timeout);
-            options.receive_timeout = std::chrono::seconds(server.receive_timeout);
-            event_server_ = std::make_unique<http::EventServer>(*pipeline_, fd, options);
-            if (auto started = event_server_->start(); !started) {
-                event_server_.reset();
-                return sdk::makeError(sdk::ErrorCode::unavailable,
-                                      "cannot listen on " + server.listen + ": " +
-                                          started.error().message);
-            }
+        pipeline_ = std::make_unique<http::Pipeline>(router_, metrics_, logger_, limits, true);
+        tls_sink_ = std::make_unique<http::TlsSink>(*pipeline_);
+        net::TlsListenerOptions options;
+        options.host = server.listen_host;
+        options.port = server.listen_port;
+        options.certificate_file = server.tls->cert;
+        options.key_file = server.tls->key;
+        options.backlog = kListenBacklog;
+        options.threads = server.threads;
+        options.queue = server.queue;
+        options.keep_alive_timeout_s = static_cast<int>(server.keep_alive_timeout);
+        options.max_keep_alive_requests = kMaxKeepAliveRequests;
+        options.receive_timeout_s = static_cast<int>(server.receive_timeout);
+        try {
+            tls_ = (*module)->listenTls(options, *tls_sink_);
+            host = tls_->host();
+            port_ = tls_->port();
+        } catch (const Poco::Exception& e) {
+            return sdk::makeError(sdk::ErrorCode::unavailable, cannot_listen + e.displayText());
+        } catch (const std::exception& e) {
+            return sdk::makeError(sdk::ErrorCode::unavailable, cannot_listen + e.what());
         }
-        const std::string host = socket->address().host().toString();
-        logger_.log(sdk::LogLevel::info, "server.listening",
-                    "serving HTTP" + std::string(server.tls ? "S" : ""),
-                    {{"address", host},
-                     {"port", std::to_string(port_)},
-                     {"issuer", server.issuer},
-                     {"tls", server.tls ? "true" : "false"},
-                     {"threads", std::to_string(server.threads)}});
-        // From here on a line per request: written in batches (warnings and errors at once).
-        // server.listening above is written at once, for whoever waits for it.
-        logger_.startBackgroundFlush();
-    } catch (const Poco::Exception& e) {
-        return sdk::makeError(sdk::ErrorCode::unavailable,
-                              "cannot listen on " + server.listen + ": " + e.displayText());
-    } catch (const std::exception& e) {
-        return sdk::makeError(sdk::ErrorCode::unavailable,
-                              "cannot listen on " + server.listen + ": " + e.what());
+    } else {
+        auto listener = listenOn(server.listen_host, server.listen_port, kListenBacklog);
+        if (!listener) {
+            return sdk::makeError(listener.error().code,
+                                  cannot_listen + listener.error().message);
+        }
+        host = listener->host;
+        port_ = listener->port;
+        router_.freeze();
+        pipeline_ = std::make_unique<http::Pipeline>(router_, metrics_, logger_, limits, false);
+        http::EventServerOptions options;
+        options.threads = server.threads;
+        options.max_connections = static_cast<std::size_t>(server.threads + server.queue);
+        options.keep_alive_timeout = std::chrono::seconds(server.keep_alive_timeout);
+        options.receive_timeout = std::chrono::seconds(server.receive_timeout);
+        // The event server owns the descriptor from here on.
+        event_server_ = std::make_unique<http::EventServer>(*pipeline_, listener->fd, options);
+        if (auto started = event_server_->start(); !started) {
+            event_server_.reset();
+            return sdk::makeError(sdk::ErrorCode::unavailable,
+                                  cannot_listen + started.error().message);
+        }
     }
+    logger_.log(sdk::LogLevel::info, "server.listening",
+                "serving HTTP" + std::string(server.tls ? "S" : ""),
+                {{"address", host},
+                 {"port", std::to_string(port_)},
+                 {"issuer", server.issuer},
+                 {"tls", server.tls ? "true" : "false"},
+                 {"threads", std::to_string(server.threads)}});
+    // From here on a line per request: written in batches (warnings and errors at once).
+    // server.listening above is written at once, for whoever waits for it.
+    logger_.startBackgroundFlush();
     return sdk::ok();
 }
 
 bool Server::stop() {
-    if (!server_ && !event_server_) {
+    if (!tls_ && !event_server_) {
         return true;
     }
     stopping_.store(true, std::memory_order_relaxed);
@@ -297,7 +369,7 @@ bool Server::stop() {
     } else {
         // stopAll(false) returns once every connection has finished its current request; it
         // has no deadline of its own, so it runs aside while this thread keeps the clock.
-        std::packaged_task<void()> task([server = server_.get()] { server->stopAll(false); });
+        std::packaged_task<void()> task([listener = tls_.get()] { listener->stopAll(false); });
         std::future<void> done = task.get_future();
         std::thread stopper(std::move(task));
         drained = done.wait_until(deadline) == std::future_status::ready;
@@ -315,14 +387,13 @@ bool Server::stop() {
         // Their threads are still busy, so nothing they use can be destroyed; the process
         // exits next.
         (void)event_server_.release();
-        (void)server_.release();
-        (void)pool_.release();
+        (void)tls_.release();
+        (void)tls_sink_.release();
         (void)pipeline_.release();
         return false;
     }
     event_server_.reset();
-    server_.reset();
-    pool_.reset();
+    tls_.reset();
     logger_.log(sdk::LogLevel::info, "server.stopped", "all requests finished",
                 {{"drained", "true"}});
     return true;

@@ -19,13 +19,6 @@
 #include "obs/json_logger.hpp"
 #include "obs/metrics.hpp"
 
-namespace Poco {
-class ThreadPool;
-namespace Net {
-class HTTPServer;
-}
-} // namespace Poco
-
 namespace authd::plugin {
 class PluginRegistry;
 }
@@ -33,7 +26,12 @@ class PluginRegistry;
 namespace authd::http {
 class EventServer;
 class Pipeline;
+class TlsSink;
 } // namespace authd::http
+
+namespace authd::net {
+class TlsListener;
+} // namespace authd::net
 
 namespace authd::app {
 
@@ -114,10 +112,11 @@ class Server {
     std::vector<AuthenticatorInstance> authenticators_;
     http::Router router_;
     std::unique_ptr<http::Pipeline> pipeline_;
-    // Plain HTTP: our event-driven server. TLS: Poco's HTTPServer (decision 0007).
+    // Plain HTTP: our event-driven server. TLS: Poco's HTTPServer in the net module, opened
+    // only then (decisions 0006 and 0007).
     std::unique_ptr<http::EventServer> event_server_;
-    std::unique_ptr<Poco::ThreadPool> pool_;
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::unique_ptr<http::TlsSink> tls_sink_;
+    std::unique_ptr<net::TlsListener> tls_;
     std::uint16_t port_ = 0;
     std::atomic<bool> stopping_{false};
 };

@@ -23,7 +23,8 @@
 
 #include "http/event_server.hpp"
 #include "http/pipeline.hpp"
-#include "http/poco_adapter.hpp"
+#include "http/tls_sink.hpp"
+#include "net/poco_handler.hpp"
 #include "obs/json_logger.hpp"
 #include "obs/metrics.hpp"
 #include "obs/request_scope.hpp"
@@ -86,6 +87,7 @@ struct TransportFixture {
     authd::obs::Metrics metrics{"test"};
     Router router{&metrics};
     std::unique_ptr<Pipeline> pipeline;
+    std::unique_ptr<TlsSink> sink;
     Poco::ThreadPool pool{2, 4};
     std::unique_ptr<Poco::Net::HTTPServer> server;
     std::unique_ptr<EventServer> events;
@@ -203,7 +205,8 @@ struct TransportFixture {
         auto* params = new Poco::Net::HTTPServerParams;
         params->setTimeout(Poco::Timespan(2, 0));
         params->setMaxThreads(4);
-        server = std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(*pipeline),
+        sink = std::make_unique<TlsSink>(*pipeline);
+        server = std::make_unique<Poco::Net::HTTPServer>(authd::net::newRequestHandlerFactory(*sink),
                                                          pool, socket, params);
         server->start();
     }
