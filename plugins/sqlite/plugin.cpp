@@ -85,7 +85,8 @@ sdk::Result<sdk::StoragePtr> open(const sdk::InstanceSpec& spec, sdk::HostContex
         }
     }
 
-    auto dialect = std::make_unique<SqliteDialect>(busy_timeout * 1000, in_memory, host.logger());
+    auto dialect = std::make_unique<SqliteDialect>(path, busy_timeout * 1000, in_memory,
+                                                   host.logger());
     // SOCI's own busy handler (timeout=) is whole seconds; the pragma set in onConnect is
     // what actually applies.
     const std::string connect_string =

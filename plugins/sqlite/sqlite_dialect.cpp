@@ -62,6 +62,9 @@ void SqliteDialect::onConnect(::soci::session& sql) const {
             logger_.log(sdk::LogLevel::warning, "storage.sqlite.no_wal",
                         "SQLite refused WAL journaling; readers will block writers",
                         {{"journal_mode", mode}});
+        } else if (checkpointer_) {
+            auto* backend = static_cast<::soci::sqlite3_session_backend*>(sql.get_backend());
+            checkpointer_->install(backend->conn_);
         }
     }
     sql << "PRAGMA synchronous = NORMAL";

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "authd/sdk/host.hpp"
 #include "database.hpp"
+#include "wal_checkpointer.hpp"
 
 namespace authd::plugins::sqlite {
 
@@ -14,11 +16,18 @@ namespace authd::plugins::sqlite {
 const std::vector<soci_common::Migration>& migrations();
 
 /// SQLite specifics: BEGIN IMMEDIATE for writers (the write lock is taken up front, which
-/// serialises single-use operations across threads and processes), and per-connection pragmas.
+/// serialises single-use operations across threads and processes), per-connection pragmas,
+/// and WAL checkpoints off the commit path (a file database only).
 class SqliteDialect final : public soci_common::Dialect {
 public:
-    SqliteDialect(std::int64_t busy_timeout_ms, bool in_memory, sdk::Logger& logger)
-        : busy_timeout_ms_(busy_timeout_ms), in_memory_(in_memory), logger_(logger) {}
+    SqliteDialect(const std::string& path, std::int64_t busy_timeout_ms, bool in_memory,
+                  sdk::Logger& logger)
+        : busy_timeout_ms_(busy_timeout_ms),
+          in_memory_(in_memory),
+          logger_(logger),
+          checkpointer_(in_memory ? nullptr
+                                  : std::make_unique<WalCheckpointer>(path, busy_timeout_ms,
+                                                                      logger)) {}
 
     std::string name() const override { return "sqlite"; }
     std::string beginWrite() const override { return "BEGIN IMMEDIATE"; }
@@ -38,11 +47,14 @@ public:
     const std::vector<soci_common::Migration>& migrations() const override {
         return sqlite::migrations();
     }
+    /// Null for an in-memory database.
+    const WalCheckpointer* checkpointer() const { return checkpointer_.get(); }
 
 private:
     std::int64_t busy_timeout_ms_;
     bool in_memory_;
     sdk::Logger& logger_;
+    std::unique_ptr<WalCheckpointer> checkpointer_;  // outlives the pool's connections
 };
 
 }  // namespace authd::plugins::sqlite

@@ -153,7 +153,9 @@ BOOST_AUTO_TEST_CASE(opens_one_connection_at_start_and_more_as_calls_overlap) {
     BOOST_TEST(failures.load() == 0);
     const int open_now = descriptorsOn(db);
     BOOST_TEST(open_now >= 2);
-    BOOST_TEST(open_now <= 4);
+    // At most the pool, plus the WAL checkpointer's own connection once the writes have
+    // filled 1,000 WAL pages (see wal_checkpointer.hpp).
+    BOOST_TEST(open_now <= 4 + 1);
     for (int t = 1; t <= kThreads; ++t) {
         for (int i = 0; i < kRounds; ++i) {
             BOOST_TEST(static_cast<bool>(store->users().get(userNumbered(t, i).id)));

@@ -5,7 +5,6 @@
 #define BOOST_TEST_MODULE sqlite_statement_cache
 #include <boost/test/unit_test.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -13,22 +12,13 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "sqlite_dialect.hpp"
+#include "sqlite_test_files.hpp"
 #include "statement.hpp"
 #include "support/fake_host.hpp"
-
-// The dialect names the plugin's embedded migrations; these tests make their own table.
-namespace authd::plugins::sqlite {
-const std::vector<soci_common::Migration>& migrations() {
-    static const std::vector<soci_common::Migration> none;
-    return none;
-}
-}  // namespace authd::plugins::sqlite
 
 namespace {
 
@@ -37,13 +27,7 @@ using authd::plugins::soci_common::Stmt;
 using authd::plugins::soci_common::StatementCache;
 
 fs::path tempDatabase() {
-    static std::atomic<int> counter{0};
-    fs::path dir = fs::temp_directory_path() /
-                   ("authd-stmt-cache-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(counter++));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir / "cache.db";
+    return authd::test::freshDatabase("stmt-cache", "cache.db");
 }
 
 /// Statements of `sql` that are still stepping (holding a read transaction).
@@ -70,7 +54,7 @@ int openStatements(::soci::session& sql) {
 struct Fixture {
     Fixture()
         : path(tempDatabase()),
-          dialect(5000, false, logger),
+          dialect(path.string(), 5000, false, logger),
           reader(::soci::sqlite3, "db=\"" + path.string() + "\""),
           writer(::soci::sqlite3, "db=\"" + path.string() + "\"") {
         dialect.onConnect(reader);
