@@ -26,7 +26,10 @@ std::vector<std::string> candidates() {
         paths.push_back((binary.parent_path() / AUTHD_NET_MODULE_FROM_BINARY).lexically_normal());
     }
 #ifdef AUTHD_NET_MODULE_BUILD_PATH
-    paths.emplace_back(AUTHD_NET_MODULE_BUILD_PATH);
+    // The build tree's binaries find it above already: try it once.
+    if (paths.empty() || paths.front() != AUTHD_NET_MODULE_BUILD_PATH) {
+        paths.emplace_back(AUTHD_NET_MODULE_BUILD_PATH);
+    }
 #endif
     return paths;
 }
