@@ -18,6 +18,10 @@ namespace {
 using sdk::escapeHtml;
 
 constexpr std::string_view kRegisterPurpose = "register";
+// Registering again with an address that is not verified yet sends a new link, once per window:
+// a lost mail must not strand the account, and the form must not become a way to flood a
+// mailbox.
+constexpr sdk::Seconds kResendWindow = 600;
 
 bool isOpen(const oauth::ProviderContext& ctx) {
     return ctx.config.registration != config::RegistrationMode::closed;
@@ -101,6 +105,22 @@ sdk::Result<void> sendVerification(oauth::ProviderContext& ctx, const sdk::User&
     return mailer->send(message);
 }
 
+void resendVerification(oauth::ProviderContext& ctx, const std::string& email) {
+    auto existing = ctx.store.users().findByEmail(email);
+    if (!existing || existing->email_verified) {
+        return;
+    }
+    auto sends = ctx.store.counters().increment("register:resend:" + existing->id, ctx.now(),
+                                                kResendWindow);
+    if (!sends || sends->count > 1) {
+        return;
+    }
+    if (auto sent = sendVerification(ctx, *existing); !sent) {
+        ctx.log().log(sdk::LogLevel::warning, "dash.verification_mail_failed", sent.error().message,
+                      {{"user_id", existing->id}});
+    }
+}
+
 http::Response submit(oauth::ProviderContext& ctx, const http::Request& request) {
     const oauth::BrowserBinding browser(ctx, request);
     if (browser.isNew() || !request.has_form ||
@@ -141,7 +161,9 @@ http::Response submit(oauth::ProviderContext& ctx, const http::Request& request)
             (void)ctx.store.pluginData().put(invite); // the code was not used after all
         }
         if (user.error().code == sdk::ErrorCode::conflict) {
-            // Same answer as a success: the form does not tell who has an account.
+            // Same answer as a success: the form does not tell who has an account. The
+            // password typed now changes nothing; only a new verification link is sent.
+            resendVerification(ctx, email);
             return checkMail();
         }
         if (user.error().code == sdk::ErrorCode::invalid_argument) {
