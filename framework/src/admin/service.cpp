@@ -834,6 +834,10 @@ sdk::Result<sdk::User> AdminService::createUser(const UserInput& input, const Ac
     return user;
 }
 
+sdk::Result<sdk::User> AdminService::findUserByEmail(const std::string& email) {
+    return ctx_.store.users().findByEmail(lowerAscii(email));
+}
+
 sdk::Result<sdk::Slice<sdk::User>> AdminService::listUsers(const std::string& email,
                                                            const std::string& cursor, int limit) {
     sdk::UserQuery query;

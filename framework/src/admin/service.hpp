@@ -155,6 +155,8 @@ class AdminService {
     sdk::Result<sdk::Slice<sdk::User>> listUsers(const std::string& email,
                                                  const std::string& cursor, int limit);
     sdk::Result<sdk::User> getUser(const std::string& id);
+    /// The account of `email`, compared as createUser stores it (lower-cased).
+    sdk::Result<sdk::User> findUserByEmail(const std::string& email);
     sdk::Result<sdk::User> updateUser(const std::string& id, const UserPatch& patch,
                                       const Actor& actor);
     sdk::Result<void> deleteUser(const std::string& id, const Actor& actor);

@@ -106,7 +106,7 @@ sdk::Result<void> sendVerification(oauth::ProviderContext& ctx, const sdk::User&
 }
 
 void resendVerification(oauth::ProviderContext& ctx, const std::string& email) {
-    auto existing = ctx.store.users().findByEmail(email);
+    auto existing = admin::AdminService(ctx).findUserByEmail(email);
     if (!existing || existing->email_verified) {
         return;
     }
