@@ -72,4 +72,30 @@ sdk::Result<Poco::JSON::Object::Ptr> parseJsonObject(std::string_view body, std:
     }
 }
 
+sdk::Result<json::Object> parseJsonBody(std::string_view body, std::size_t max_depth) {
+    const auto invalid = [](std::string message) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument, std::move(message));
+    };
+    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        return invalid("the request body is empty; a JSON object was expected");
+    }
+    if (!isValidUtf8(body)) {
+        return invalid("the request body is not valid UTF-8");
+    }
+    if (nestingDepth(body) > max_depth) {
+        return invalid("the JSON body is nested deeper than " + std::to_string(max_depth) +
+                       " levels");
+    }
+    auto parsed = json::parse(body, "the request body", max_depth);
+    if (!parsed) {
+        // parse() says "the request body is not valid JSON: <reason> at byte N".
+        constexpr std::string_view kPrefix = "the request body is not valid JSON: ";
+        return invalid("malformed JSON body: " + parsed.error().message.substr(kPrefix.size()));
+    }
+    if (!parsed->isObject()) {
+        return invalid("the JSON body must be an object");
+    }
+    return std::move(parsed->asObject());
+}
+
 } // namespace authd::http

@@ -7,6 +7,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "authd/sdk/result.hpp"
+#include "json/json.hpp"
 
 namespace authd::http {
 
@@ -15,5 +16,8 @@ namespace authd::http {
 /// 400 response.
 sdk::Result<Poco::JSON::Object::Ptr> parseJsonObject(std::string_view body,
                                                      std::size_t max_depth = 32);
+
+/// The same checks and messages, into the host's own JSON object.
+sdk::Result<json::Object> parseJsonBody(std::string_view body, std::size_t max_depth = 32);
 
 } // namespace authd::http

@@ -15,6 +15,12 @@ Response Response::json(int status, std::string body) {
     return response;
 }
 
+Response Response::json(int status, const json::Object& object) {
+    std::string body;
+    json::write(object, body);
+    return json(status, std::move(body));
+}
+
 Response Response::json(int status, const Poco::JSON::Object& object) {
     std::ostringstream out;
     object.stringify(out);

@@ -8,6 +8,7 @@
 
 #include "http/cookies.hpp"
 #include "http/headers.hpp"
+#include "json/json.hpp"
 
 namespace authd::http {
 
@@ -21,6 +22,7 @@ struct Response {
     /// `body` as application/json.
     static Response json(int status, std::string body);
     static Response json(int status, const Poco::JSON::Object& object);
+    static Response json(int status, const json::Object& object);
     /// `{"error": code, "error_description": description}`: the host's error shape, the same
     /// as OAuth's (RFC 6749 5.2).
     static Response error(int status, std::string_view code, std::string_view description);
