@@ -451,6 +451,35 @@ BOOST_AUTO_TEST_CASE(each_bad_field_is_a_400_naming_it) {
     BOOST_TEST(contains(errorDescription(grace), "grace"));
 }
 
+BOOST_AUTO_TEST_CASE(each_member_must_have_its_json_type) {
+    // A lifetime is a duration string or whole seconds; a boolean is neither a number nor a
+    // string, and a number is not a boolean.
+    const std::string ok = R"({"name":"x","redirect_uris":[")" + kRedirect + R"("],)";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {ok + R"("access_ttl":true})", "access_ttl must be a duration"},
+        {ok + R"("access_ttl":1.5})", "access_ttl must be a duration"},
+        {ok + R"("access_ttl":""})", "access_ttl"},
+        {ok + R"("access_ttl":-5})", "access_ttl must be a positive duration"},
+        {ok + R"("access_ttl":99999999999999999999})", "access_ttl is out of range"},
+        {ok + R"("skip_consent":1})", "skip_consent must be true or false"},
+        {ok + R"("description":5})", "description must be a string"},
+        {ok + R"("scopes":["openid",1]})", "scopes must be an array of strings"},
+        {ok + R"("access_policy":["admin"]})", "access_policy must be an object"},
+        {ok + R"("access_policy":{"require_verified_email":"yes"}})",
+         "access_policy.require_verified_email must be true or false"},
+        {R"(["name"])", "the JSON body must be an object"},
+    };
+    for (const auto& [body, message] : cases) {
+        const HttpResult r = api("POST", "/projects", body);
+        BOOST_TEST(r.status == 400, body << ": " << r.body);
+        BOOST_TEST(contains(errorDescription(r), message), body << ": " << r.body);
+    }
+    const Project project = createProject(R"(,"access_ttl":600,"description":null)");
+    const auto got = parseObject(api("GET", "/projects/" + project.client_id).body);
+    BOOST_TEST(str(got, "access_ttl") == "10m");
+    BOOST_TEST(str(got, "description") == "");
+}
+
 BOOST_AUTO_TEST_CASE(rotate_secret_makes_the_old_one_stop_working) {
     const Project project = createProject();
     BOOST_TEST(clientCredentials(project, project.client_secret).status == 200);

@@ -4,21 +4,19 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <exception>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <variant>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include "config/duration.hpp"
 #include "config/secret_source.hpp"
 #include "crypto/hash.hpp"
 #include "http/headers.hpp"
 #include "http/json_body.hpp"
+#include "json/json.hpp"
 #include "oauth/session.hpp"
 
 namespace authd::admin {
@@ -73,7 +71,7 @@ struct FieldError {
     std::string description;
 };
 
-http::Response reply(int status, const Poco::JSON::Object& object) {
+http::Response reply(int status, const json::Object& object) {
     http::Response response = http::Response::json(status, object);
     response.noStore();
     return response;
@@ -107,14 +105,15 @@ http::Response fromError(const sdk::Error& error) {
     }
 }
 
-// The members of a JSON body, read defensively: Poco's Var conversions throw.
+// The members of a JSON request body, each checked for its type; a wrong one is a FieldError
+// naming the member (with its path inside nested objects).
 class Body {
   public:
-    explicit Body(Poco::JSON::Object::Ptr object, std::string prefix = {})
+    explicit Body(json::Object object, std::string prefix = {})
         : object_(std::move(object)), prefix_(std::move(prefix)) {}
 
     std::optional<std::string> unknownField(const std::set<std::string>& known) const {
-        for (const auto& [name, value] : *object_) {
+        for (const auto& [name, value] : object_) {
             if (known.count(name) == 0) {
                 return prefix_ + name;
             }
@@ -122,54 +121,51 @@ class Body {
         return std::nullopt;
     }
 
-    bool present(const std::string& name) const { return object_->has(name); }
+    /// Present, even as null.
+    bool present(const std::string& name) const { return object_.has(name); }
+    /// Present and not null.
     bool has(const std::string& name) const {
-        return object_->has(name) && !object_->get(name).isEmpty();
+        const json::Value* value = object_.find(name);
+        return value != nullptr && !value->isNull();
     }
 
     std::optional<std::string> string(const std::string& name, std::size_t max_chars) const {
         if (!has(name)) {
             return std::nullopt;
         }
-        const Poco::Dynamic::Var value = object_->get(name);
-        if (!value.isString()) {
+        const std::string* text = object_.stringPtr(name);
+        if (text == nullptr) {
             throw FieldError{prefix_ + name + " must be a string"};
         }
-        std::string text = value.extract<std::string>();
-        if (text.size() > max_chars) {
+        if (text->size() > max_chars) {
             throw FieldError{prefix_ + name + " is longer than " + std::to_string(max_chars) +
                              " characters"};
         }
-        for (char c : text) {
+        for (char c : *text) {
             if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
                 throw FieldError{prefix_ + name + " contains a control character"};
             }
         }
-        return text;
+        return *text;
     }
 
     std::optional<bool> boolean(const std::string& name) const {
         if (!has(name)) {
             return std::nullopt;
         }
-        const Poco::Dynamic::Var value = object_->get(name);
-        if (value.type() != typeid(bool)) {
+        const auto value = object_.boolean(name);
+        if (!value) {
             throw FieldError{prefix_ + name + " must be true or false"};
         }
-        return value.extract<bool>();
+        return value;
     }
 
     std::optional<std::vector<std::string>> strings(const std::string& name) const {
         if (!has(name)) {
             return std::nullopt;
         }
-        Poco::JSON::Array::Ptr array;
-        try {
-            array = object_->getArray(name);
-        } catch (const std::exception&) {
-            array = nullptr;
-        }
-        if (!array) {
+        const json::Array* array = object_.array(name);
+        if (array == nullptr) {
             throw FieldError{prefix_ + name + " must be an array of strings"};
         }
         if (array->size() > kMaxListItems) {
@@ -177,42 +173,40 @@ class Body {
                              " items"};
         }
         std::vector<std::string> out;
-        for (std::size_t i = 0; i < array->size(); ++i) {
-            const Poco::Dynamic::Var item = array->get(static_cast<unsigned int>(i));
+        for (const json::Value& item : *array) {
             if (!item.isString()) {
                 throw FieldError{prefix_ + name + " must be an array of strings"};
             }
-            std::string text = item.extract<std::string>();
+            const std::string& text = item.asString();
             if (std::find(out.begin(), out.end(), text) != out.end()) {
                 throw FieldError{prefix_ + name + " lists \"" + text + "\" twice"};
             }
-            out.push_back(std::move(text));
+            out.push_back(text);
         }
         return out;
     }
 
     /// A lifetime as a duration string ("5m", "7d") or whole seconds; null resets to 0.
     std::optional<sdk::Seconds> duration(const std::string& name, bool allow_zero) const {
-        if (!present(name)) {
+        const json::Value* value = object_.find(name);
+        if (value == nullptr) {
             return std::nullopt;
         }
-        const Poco::Dynamic::Var value = object_->get(name);
-        if (value.isEmpty()) {
+        if (value->isNull()) {
             return sdk::Seconds{0};
         }
         sdk::Seconds seconds = 0;
-        if (value.isString()) {
-            auto parsed = config::parseDuration(value.extract<std::string>());
+        if (value->isString()) {
+            auto parsed = config::parseDuration(value->asString());
             if (!parsed) {
                 throw FieldError{prefix_ + name + ": " + parsed.error().message};
             }
             seconds = *parsed;
-        } else if (value.isInteger() && value.type() != typeid(bool)) {
-            try {
-                seconds = value.convert<sdk::Seconds>();
-            } catch (const std::exception&) {
-                throw FieldError{prefix_ + name + " is out of range"};
-            }
+        } else if (value->isInteger()) {
+            seconds = value->asInteger();
+        } else if (value->isNumber() && std::fabs(value->asNumber()) >= kInt64Limit) {
+            // A whole number past int64 (the parser keeps those as doubles).
+            throw FieldError{prefix_ + name + " is out of range"};
         } else {
             throw FieldError{prefix_ + name + " must be a duration such as \"5m\" or \"7d\""};
         }
@@ -226,51 +220,51 @@ class Body {
         if (!has(name)) {
             return std::nullopt;
         }
-        Poco::JSON::Object::Ptr inner;
-        try {
-            inner = object_->getObject(name);
-        } catch (const std::exception&) {
-            inner = nullptr;
-        }
-        if (!inner) {
+        const json::Object* inner = object_.object(name);
+        if (inner == nullptr) {
             throw FieldError{prefix_ + name + " must be an object"};
         }
-        return Body(inner, prefix_ + name + ".");
+        return Body(*inner, prefix_ + name + ".");
     }
 
   private:
-    Poco::JSON::Object::Ptr object_;
+    // 2^63: the first magnitude an int64 cannot hold.
+    static constexpr double kInt64Limit = 9223372036854775808.0;
+
+    json::Object object_;
     std::string prefix_;
 };
 
-Poco::JSON::Array::Ptr jsonArray(const std::vector<std::string>& items) {
-    Poco::JSON::Array::Ptr array = new Poco::JSON::Array();
-    for (const auto& item : items) {
-        array->add(item);
-    }
-    return array;
+json::Array jsonArray(const std::vector<std::string>& items) {
+    return json::Array(items.begin(), items.end());
 }
 
-Poco::Dynamic::Var lifetime(sdk::Seconds seconds) {
-    return seconds == 0 ? Poco::Dynamic::Var()
-                        : Poco::Dynamic::Var(config::formatDuration(seconds));
+json::Value lifetime(sdk::Seconds seconds) {
+    return seconds == 0 ? json::Value() : json::Value(config::formatDuration(seconds));
 }
 
-Poco::Dynamic::Var optionalText(const std::string& text) {
-    return text.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(text);
+json::Value optionalText(const std::string& text) {
+    return text.empty() ? json::Value() : json::Value(text);
 }
 
-Poco::JSON::Object::Ptr policyJson(const sdk::AccessPolicy& policy) {
-    Poco::JSON::Object::Ptr out = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    out->set("roles", jsonArray(policy.roles));
-    out->set("email_domains", jsonArray(policy.email_domains));
-    out->set("statuses", jsonArray(policy.statuses));
-    out->set("authenticators", jsonArray(policy.authenticators));
-    out->set("require_verified_email", policy.require_verified_email);
+// A JSON text the host stored (an audit event's detail, a public JWK) as its value; text that
+// does not parse is shown as the string it is.
+json::Value storedJson(const std::string& text) {
+    auto parsed = json::parse(text, "a stored value");
+    return parsed ? std::move(*parsed) : json::Value(text);
+}
+
+json::Object policyJson(const sdk::AccessPolicy& policy) {
+    json::Object out;
+    out.set("roles", jsonArray(policy.roles));
+    out.set("email_domains", jsonArray(policy.email_domains));
+    out.set("statuses", jsonArray(policy.statuses));
+    out.set("authenticators", jsonArray(policy.authenticators));
+    out.set("require_verified_email", policy.require_verified_email);
     return out;
 }
 
-void addProjectFields(Poco::JSON::Object& out, const oauth::ProviderContext& ctx,
+void addProjectFields(json::Object& out, const oauth::ProviderContext& ctx,
                       const sdk::Project& project) {
     out.set("name", project.name);
     out.set("description", project.description);
@@ -295,96 +289,82 @@ void addProjectFields(Poco::JSON::Object& out, const oauth::ProviderContext& ctx
     out.set("signing_key_grace_until", project.previous_signing_key_until);
 }
 
-Poco::JSON::Object::Ptr projectJson(const oauth::ProviderContext& ctx,
-                                    const sdk::Project& project) {
-    Poco::JSON::Object::Ptr out = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    out->set("client_id", project.client_id);
-    addProjectFields(*out, ctx, project);
+json::Object projectJson(const oauth::ProviderContext& ctx, const sdk::Project& project) {
+    json::Object out;
+    out.set("client_id", project.client_id);
+    addProjectFields(out, ctx, project);
     return out;
 }
 
-Poco::JSON::Object::Ptr userJson(const sdk::User& user) {
-    Poco::JSON::Object::Ptr out = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    out->set("id", user.id);
-    out->set("email", user.email);
-    out->set("name", user.name);
-    out->set("role", user.role);
-    out->set("status", user.status);
-    out->set("email_verified", user.email_verified);
-    out->set("picture", optionalText(user.picture));
-    out->set("created_at", user.created_at);
-    out->set("updated_at", user.updated_at);
+json::Object userJson(const sdk::User& user) {
+    json::Object out;
+    out.set("id", user.id);
+    out.set("email", user.email);
+    out.set("name", user.name);
+    out.set("role", user.role);
+    out.set("status", user.status);
+    out.set("email_verified", user.email_verified);
+    out.set("picture", optionalText(user.picture));
+    out.set("created_at", user.created_at);
+    out.set("updated_at", user.updated_at);
     return out;
 }
 
-Poco::JSON::Object::Ptr sessionJson(const sdk::Session& session) {
-    Poco::JSON::Object::Ptr out = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    out->set("id", session.id);
-    out->set("user_id", session.user_id);
-    out->set("created_at", session.created_at);
-    out->set("auth_time", session.auth_time);
-    out->set("expires_at", session.expires_at);
-    out->set("amr", jsonArray(session.amr));
-    out->set("client_address", session.client_address);
-    out->set("user_agent", session.user_agent);
+json::Object sessionJson(const sdk::Session& session) {
+    json::Object out;
+    out.set("id", session.id);
+    out.set("user_id", session.user_id);
+    out.set("created_at", session.created_at);
+    out.set("auth_time", session.auth_time);
+    out.set("expires_at", session.expires_at);
+    out.set("amr", jsonArray(session.amr));
+    out.set("client_address", session.client_address);
+    out.set("user_agent", session.user_agent);
     return out;
 }
 
-Poco::JSON::Object::Ptr eventJson(const sdk::AuditEvent& event) {
-    Poco::JSON::Object::Ptr out = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    out->set("id", event.id);
-    out->set("time", event.time);
-    out->set("type", event.type);
-    out->set("user_id", optionalText(event.user_id));
-    out->set("client_id", optionalText(event.client_id));
-    out->set("client_address", optionalText(event.client_address));
-    Poco::Dynamic::Var detail;
-    try {
-        Poco::JSON::Parser parser;
-        detail = parser.parse(event.detail.empty() ? std::string("{}") : event.detail);
-    } catch (const std::exception&) {
-        detail = event.detail;
-    }
-    out->set("detail", detail);
+json::Object eventJson(const sdk::AuditEvent& event) {
+    json::Object out;
+    out.set("id", event.id);
+    out.set("time", event.time);
+    out.set("type", event.type);
+    out.set("user_id", optionalText(event.user_id));
+    out.set("client_id", optionalText(event.client_id));
+    out.set("client_address", optionalText(event.client_address));
+    out.set("detail", storedJson(event.detail.empty() ? std::string("{}") : event.detail));
     return out;
 }
 
-Poco::JSON::Object::Ptr keyJson(const tokens::KeyInfo& key) {
-    Poco::JSON::Object::Ptr out = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    out->set("kid", key.kid);
-    out->set("alg", std::string(tokens::algName(key.alg)));
-    out->set("created_at", key.created_at);
-    out->set("retire_at", key.retire_at);
-    out->set("expires_at", key.expires_at);
-    Poco::Dynamic::Var jwk;
-    try {
-        Poco::JSON::Parser parser;
-        jwk = parser.parse(key.public_jwk);
-    } catch (const std::exception&) {
-        jwk = key.public_jwk;
-    }
-    out->set("public_jwk", jwk);
+json::Object keyJson(const tokens::KeyInfo& key) {
+    json::Object out;
+    out.set("kid", key.kid);
+    out.set("alg", tokens::algName(key.alg));
+    out.set("created_at", key.created_at);
+    out.set("retire_at", key.retire_at);
+    out.set("expires_at", key.expires_at);
+    out.set("public_jwk", storedJson(key.public_jwk));
     return out;
 }
 
-Poco::JSON::Object::Ptr inviteJson(const Invite& invite) {
-    Poco::JSON::Object::Ptr out = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    out->set("id", invite.id);
-    out->set("created_by", optionalText(invite.created_by));
-    out->set("actor", invite.actor);
-    out->set("created_at", invite.created_at);
-    out->set("expires_at", invite.expires_at);
+json::Object inviteJson(const Invite& invite) {
+    json::Object out;
+    out.set("id", invite.id);
+    out.set("created_by", optionalText(invite.created_by));
+    out.set("actor", invite.actor);
+    out.set("created_at", invite.created_at);
+    out.set("expires_at", invite.expires_at);
     return out;
 }
 
 template <typename T, typename F>
 http::Response listReply(const sdk::Slice<T>& slice, F&& toJson) {
-    Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
-    Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
+    json::Array items;
+    items.reserve(slice.items.size());
     for (const auto& item : slice.items) {
-        items->add(toJson(item));
+        items.emplace_back(toJson(item));
     }
-    out.set("items", items);
+    json::Object out;
+    out.set("items", std::move(items));
     out.set("next_cursor", optionalText(slice.next_cursor));
     return reply(200, out);
 }
@@ -494,12 +474,12 @@ class AdminApi {
     }
 
     static Body parseBody(const http::Request& request, const std::set<std::string>& fields) {
-        auto object = http::parseJsonObject(request.body.empty() ? std::string_view("{}")
-                                                                 : std::string_view(request.body));
+        auto object = http::parseJsonBody(request.body.empty() ? std::string_view("{}")
+                                                               : std::string_view(request.body));
         if (!object) {
             throw FieldError{object.error().message};
         }
-        Body body(*object);
+        Body body(std::move(*object));
         if (auto unknown = body.unknownField(fields)) {
             throw FieldError{"unknown field: " + *unknown};
         }
@@ -643,7 +623,7 @@ class AdminApi {
                 if (!secret) {
                     return fromError(secret.error());
                 }
-                Poco::JSON::Object out;
+                json::Object out;
                 out.set("client_id", id);
                 out.set("client_secret", *secret);
                 return reply(200, out);
@@ -658,7 +638,7 @@ class AdminApi {
                 if (!key) {
                     return fromError(key.error());
                 }
-                Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+                json::Object out;
                 out.set("client_id", id);
                 out.set("signing_key", *key);
                 out.set("grace", config::formatDuration(grace));
@@ -725,7 +705,7 @@ class AdminApi {
                     if (!count) {
                         return fromError(count.error());
                     }
-                    Poco::JSON::Object out;
+                    json::Object out;
                     out.set("revoked", *count);
                     return reply(200, out);
                 }
@@ -769,8 +749,8 @@ class AdminApi {
         if (!key) {
             return fromError(key.error());
         }
-        out->set("signing_key", *key);
-        return reply(200, *out);
+        out.set("signing_key", *key);
+        return reply(200, out);
     }
 
     static void readProjectPatch(const Body& body, ProjectPatch& patch) {
@@ -836,7 +816,7 @@ class AdminApi {
         if (!created) {
             return fromError(created.error());
         }
-        Poco::JSON::Object out(Poco::JSON_PRESERVE_KEY_ORDER);
+        json::Object out;
         out.set("client_id", created->project.client_id);
         out.set("client_secret", optionalText(created->client_secret));
         out.set("signing_key", created->signing_key);
@@ -853,7 +833,7 @@ class AdminApi {
         if (!updated) {
             return fromError(updated.error());
         }
-        return reply(200, *projectJson(ctx_, *updated));
+        return reply(200, projectJson(ctx_, *updated));
     }
 
     http::Response deleteProject(const std::string& id, const Actor& actor) {
@@ -878,7 +858,7 @@ class AdminApi {
         if (!user) {
             return fromError(user.error());
         }
-        return reply(200, *userJson(*user));
+        return reply(200, userJson(*user));
     }
 
     http::Response createUser(const http::Request& request, const Actor& actor) {
@@ -900,7 +880,7 @@ class AdminApi {
         if (!created) {
             return fromError(created.error());
         }
-        return reply(201, *userJson(*created));
+        return reply(201, userJson(*created));
     }
 
     http::Response updateUser(const http::Request& request, const std::string& id,
@@ -917,7 +897,7 @@ class AdminApi {
         if (!updated) {
             return fromError(updated.error());
         }
-        return reply(200, *userJson(*updated));
+        return reply(200, userJson(*updated));
     }
 
     http::Response listAudit(const http::Request& request) {
@@ -959,8 +939,8 @@ class AdminApi {
             return fromError(created.error());
         }
         auto out = inviteJson(created->invite);
-        out->set("code", created->code);
-        return reply(201, *out);
+        out.set("code", created->code);
+        return reply(201, out);
     }
 
     http::Response listKeys() {
@@ -981,7 +961,7 @@ class AdminApi {
         if (!key) {
             return fromError(key.error());
         }
-        return reply(200, *keyJson(*key));
+        return reply(200, keyJson(*key));
     }
 
     oauth::ProviderContext& ctx_;

@@ -549,7 +549,7 @@ int present(const Reply& reply, const Shape& shape, bool as_json, std::ostream& 
 /// Sends calls to a running server.
 std::optional<Reply> sendHttp(const std::string& url, const std::string& token, const Call& call,
                               std::ostream& err) {
-    app::PocoHttpClient client;
+    app::NetHttpClient client;
     sdk::HttpRequest request;
     request.method = call.method;
     std::string base = url;

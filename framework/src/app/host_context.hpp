@@ -51,7 +51,7 @@ class HostContext final : public sdk::HostContext {
     SystemClock clock_;
     crypto::HostRandom random_;
     crypto::HostCrypto crypto_;
-    PocoHttpClient http_;
+    NetHttpClient http_;
     NotReadyStorage not_ready_;
     std::atomic<sdk::Storage*> storage_{nullptr};
     std::atomic<sdk::Mailer*> mailer_{nullptr};

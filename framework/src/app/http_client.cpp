@@ -20,10 +20,10 @@ bool validMethod(const std::string& method) {
 
 } // namespace
 
-PocoHttpClient::PocoHttpClient(std::size_t max_response_bytes)
+NetHttpClient::NetHttpClient(std::size_t max_response_bytes)
     : max_response_bytes_(max_response_bytes) {}
 
-sdk::Result<sdk::HttpResponse> PocoHttpClient::send(const sdk::HttpRequest& request) {
+sdk::Result<sdk::HttpResponse> NetHttpClient::send(const sdk::HttpRequest& request) {
     if (!validMethod(request.method)) {
         return sdk::makeError(sdk::ErrorCode::invalid_argument,
                               "unsupported HTTP method: " + request.method);

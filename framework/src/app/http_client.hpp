@@ -14,9 +14,9 @@ namespace authd::app {
 /// system's CA store and its host name; an invalid certificate is an error, never a prompt.
 /// Threading: thread-safe. Errors: invalid_argument for a bad URL or method, unavailable for
 /// network, TLS and timeout failures and when the net module cannot be loaded; never throws.
-class PocoHttpClient final : public sdk::HttpClient {
+class NetHttpClient final : public sdk::HttpClient {
   public:
-    explicit PocoHttpClient(std::size_t max_response_bytes = 4 * 1024 * 1024);
+    explicit NetHttpClient(std::size_t max_response_bytes = 4 * 1024 * 1024);
     sdk::Result<sdk::HttpResponse> send(const sdk::HttpRequest& request) override;
 
   private:

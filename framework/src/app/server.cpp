@@ -18,14 +18,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <Poco/Exception.h>
-
 #include "app/demo.hpp"
 #include "app/net_library.hpp"
 #include "crypto/master_key.hpp"
 #include "http/event_server.hpp"
 #include "http/pipeline.hpp"
 #include "http/tls_sink.hpp"
+#include "json/json.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "version.hpp"
 
@@ -263,10 +262,9 @@ void Server::addHostRoutes() {
         auto ping = storage_->ping();
         if (!ping) {
             logger_.log(sdk::LogLevel::warning, "readyz.store_unavailable", ping.error().message);
-            Poco::JSON::Object body;
-            body.set("status", "unavailable");
-            body.set("reason", "store: " + ping.error().message);
-            return http::Response::json(503, body);
+            return http::Response::json(
+                503, json::Object{{"status", "unavailable"},
+                                  {"reason", "store: " + ping.error().message}});
         }
         return http::Response::json(200, R"({"status":"ready"})");
     });
@@ -310,8 +308,6 @@ sdk::Result<void> Server::start() {
             tls_ = (*module)->listenTls(options, *tls_sink_);
             host = tls_->host();
             port_ = tls_->port();
-        } catch (const Poco::Exception& e) {
-            return sdk::makeError(sdk::ErrorCode::unavailable, cannot_listen + e.displayText());
         } catch (const std::exception& e) {
             return sdk::makeError(sdk::ErrorCode::unavailable, cannot_listen + e.what());
         }

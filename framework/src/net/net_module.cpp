@@ -8,6 +8,7 @@
 #include <istream>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 
 #include <Poco/Exception.h>
@@ -165,7 +166,13 @@ class PocoTlsListener final : public TlsListener {
 
     std::string host() const override { return socket_->address().host().toString(); }
     std::uint16_t port() const override { return socket_->address().port(); }
-    void stopAll(bool abort_current) override { server_->stopAll(abort_current); }
+    void stopAll(bool abort_current) override {
+        try {
+            server_->stopAll(abort_current);
+        } catch (const Poco::Exception& e) {
+            throw std::runtime_error(e.displayText());
+        }
+    }
 
   private:
     std::unique_ptr<Poco::Net::SecureServerSocket> socket_;
@@ -275,7 +282,13 @@ class PocoModule final : public Module {
   public:
     std::unique_ptr<TlsListener> listenTls(const TlsListenerOptions& options,
                                            RequestSink& sink) override {
-        return std::make_unique<PocoTlsListener>(options, sink);
+        // The host links no Poco, so it cannot catch Poco::Exception by type: the reason
+        // crosses as a std::runtime_error with the same text.
+        try {
+            return std::make_unique<PocoTlsListener>(options, sink);
+        } catch (const Poco::Exception& e) {
+            throw std::runtime_error(e.displayText());
+        }
     }
     sdk::Result<sdk::HttpResponse> send(const sdk::HttpRequest& request,
                                         std::size_t max_response_bytes) override {

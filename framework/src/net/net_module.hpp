@@ -77,7 +77,7 @@ class TlsListener {
     virtual std::string host() const = 0;
     virtual std::uint16_t port() const = 0;
     /// Stops accepting; with abort_current false, returns once every connection has finished
-    /// its current request.
+    /// its current request. Throws std::runtime_error only, like listenTls.
     virtual void stopAll(bool abort_current) = 0;
 };
 
@@ -86,7 +86,8 @@ class TlsListener {
 class Module {
   public:
     /// Binds, listens and starts serving; the sink must outlive the listener. Throws
-    /// std::exception (Poco::Exception among them) with the reason it cannot listen.
+    /// std::runtime_error with the reason it cannot listen: no Poco exception crosses into
+    /// the host, which links no Poco.
     virtual std::unique_ptr<TlsListener> listenTls(const TlsListenerOptions& options,
                                                    RequestSink& sink) = 0;
     /// One outgoing request, http:// or https:// (system CA store, host-name checks). Never

@@ -14,7 +14,7 @@
 
 #include "app/http_client.hpp"
 
-using authd::app::PocoHttpClient;
+using authd::app::NetHttpClient;
 using authd::sdk::ErrorCode;
 
 namespace {
@@ -67,7 +67,7 @@ struct UpstreamFixture {
 BOOST_FIXTURE_TEST_SUITE(http_client, UpstreamFixture)
 
 BOOST_AUTO_TEST_CASE(sends_method_headers_and_body) {
-    PocoHttpClient client;
+    NetHttpClient client;
     authd::sdk::HttpRequest request;
     request.method = "POST";
     request.url = base + "/token?x=1";
@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(sends_method_headers_and_body) {
 }
 
 BOOST_AUTO_TEST_CASE(returns_error_statuses_as_responses) {
-    PocoHttpClient client;
+    NetHttpClient client;
     authd::sdk::HttpRequest request;
     request.url = base + "/missing";
     auto response = client.send(request);
@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_CASE(returns_error_statuses_as_responses) {
 }
 
 BOOST_AUTO_TEST_CASE(refuses_bad_urls_and_methods) {
-    PocoHttpClient client;
+    NetHttpClient client;
     for (const char* url : {"ftp://example.com/x", "not a url", "/relative", "http://"}) {
         authd::sdk::HttpRequest request;
         request.url = url;
@@ -111,7 +111,7 @@ BOOST_AUTO_TEST_CASE(refuses_bad_urls_and_methods) {
 }
 
 BOOST_AUTO_TEST_CASE(unreachable_slow_and_oversized_upstreams_are_unavailable) {
-    PocoHttpClient client(16 * 1024);
+    NetHttpClient client(16 * 1024);
     authd::sdk::HttpRequest refused;
     refused.url = "http://127.0.0.1:1/";
     refused.timeout = 2;
@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(unreachable_slow_and_oversized_upstreams_are_unavailable) {
 }
 
 BOOST_AUTO_TEST_CASE(https_to_a_plain_http_server_fails_cleanly) {
-    PocoHttpClient client;
+    NetHttpClient client;
     authd::sdk::HttpRequest request;
     request.url = "https://127.0.0.1:" + base.substr(base.rfind(':') + 1) + "/";
     request.timeout = 3;
