@@ -989,16 +989,16 @@ BOOST_AUTO_TEST_CASE(backchannel_logout_is_delivered_to_clients_of_the_session) 
         authd::tokens::verify(token, authd::tokens::KeySet({*key}), {authd::tokens::Alg::hs256});
     BOOST_TEST_REQUIRE(verified.has_value(), (verified ? std::string() : verified.error().message));
     BOOST_TEST(verified->typ == "logout+jwt");
-    const Poco::JSON::Object& claims = *verified->claims;
-    BOOST_TEST(claims.optValue<std::string>("iss", "") == server().issuer());
-    BOOST_TEST(claims.optValue<std::string>("aud", "") == project.client_id);
-    BOOST_TEST(claims.optValue<std::string>("sub", "") == user.id);
-    BOOST_TEST(claims.optValue<std::string>("sid", "") == sid);
-    BOOST_TEST(!claims.optValue<std::string>("jti", "").empty());
+    const authd::json::Object& claims = verified->claims;
+    BOOST_TEST(claims.string("iss").value_or("") == server().issuer());
+    BOOST_TEST(claims.string("aud").value_or("") == project.client_id);
+    BOOST_TEST(claims.string("sub").value_or("") == user.id);
+    BOOST_TEST(claims.string("sid").value_or("") == sid);
+    BOOST_TEST(!claims.string("jti").value_or("").empty());
     BOOST_TEST(claims.has("iat"));
     BOOST_TEST(!claims.has("nonce"));
-    Poco::JSON::Object::Ptr events = claims.getObject("events");
-    BOOST_TEST_REQUIRE(!events.isNull());
+    const authd::json::Object* events = claims.object("events");
+    BOOST_TEST_REQUIRE(events != nullptr);
     BOOST_TEST(events->has("http://schemas.openid.net/event/backchannel-logout"));
     (void)bystander;
 }

@@ -7,7 +7,6 @@
 #include "oauth/provider.hpp"
 #include "oauth/state_cache.hpp"
 #include "tokens/claims.hpp"
-#include "tokens/json_text.hpp"
 #include "tokens/key_ring.hpp"
 
 namespace authd::oauth {
@@ -46,8 +45,8 @@ ClaimsOutcome verifyClaims(ProviderContext& ctx, std::string_view token, sdk::Un
     if (!unverified) {
         return invalidToken("the access token is malformed");
     }
-    std::optional<std::string> client_id = tokens::stringMember(*unverified->claims, "client_id");
-    if (!client_id) {
+    const std::string* client_id = unverified->claims.stringPtr("client_id");
+    if (client_id == nullptr) {
         return invalidToken("not an access token issued here");
     }
     auto found = ctx.clients.find(*client_id);
@@ -88,7 +87,7 @@ ClaimsOutcome verifyClaims(ProviderContext& ctx, std::string_view token, sdk::Un
     if (!verified) {
         return invalidToken("the access token's signature does not verify");
     }
-    const Poco::JSON::Object& claims = *verified->claims;
+    const json::Object& claims = verified->claims;
 
     tokens::ClaimRules rules;
     rules.now = now;
@@ -100,19 +99,20 @@ ClaimsOutcome verifyClaims(ProviderContext& ctx, std::string_view token, sdk::Un
     if (const auto verdict = tokens::checkClaims(claims, rules); !verdict) {
         return invalidToken(claimProblem(verdict));
     }
-    if (tokens::stringMember(claims, "client_id") != client->project.client_id) {
+    if (const std::string* claimed = claims.stringPtr("client_id");
+        claimed == nullptr || *claimed != client->project.client_id) {
         return invalidToken("the access token's client_id does not match its audience");
     }
 
     auto out = std::make_shared<AccessTokenClaims>();
     out->client = std::move(client);
-    out->subject = tokens::stringMember(claims, "sub").value_or("");
-    out->scope = tokens::stringMember(claims, "scope").value_or("");
-    out->jti = tokens::stringMember(claims, "jti").value_or("");
-    out->session_id = tokens::stringMember(claims, "sid").value_or("");
-    out->family_id = tokens::stringMember(claims, "fid").value_or("");
-    out->issued_at = tokens::integerMember(claims, "iat").value_or(0);
-    out->expires_at = tokens::integerMember(claims, "exp").value_or(0);
+    out->subject = claims.string("sub").value_or("");
+    out->scope = claims.string("scope").value_or("");
+    out->jti = claims.string("jti").value_or("");
+    out->session_id = claims.string("sid").value_or("");
+    out->family_id = claims.string("fid").value_or("");
+    out->issued_at = claims.integer("iat").value_or(0);
+    out->expires_at = claims.integer("exp").value_or(0);
     out->valid_until = std::min(out->expires_at, key_valid_until);
     if (out->subject.empty()) {
         return invalidToken("the access token has no subject");

@@ -5,8 +5,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "json/json.hpp"
 #include "oauth/random_ids.hpp"
-#include "oauth/json_text.hpp"
 
 namespace authd::oauth {
 namespace {
@@ -182,9 +182,9 @@ std::string auditDetail(const std::vector<std::pair<std::string_view, std::strin
         if (out.size() > 1) {
             out += ',';
         }
-        appendJsonString(out, name);
+        json::appendString(out, name);
         out += ':';
-        appendJsonString(out, value);
+        json::appendString(out, value);
     }
     out += '}';
     return out;

@@ -7,7 +7,7 @@
 
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
-#include "oauth/json_text.hpp"
+#include "json/json.hpp"
 #include "oauth/pages.hpp"
 #include "oauth/pending.hpp"
 #include "oauth/provider.hpp"
@@ -47,9 +47,9 @@ std::string jsonDetail(std::initializer_list<std::pair<std::string_view, std::st
             out += ',';
         }
         first = false;
-        appendJsonString(out, name);
+        json::appendString(out, name);
         out += ':';
-        appendJsonString(out, value);
+        json::appendString(out, value);
     }
     out += '}';
     return out;

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <utility>
 
-#include "http/json_body.hpp"
+#include "json/json.hpp"
 #include "oauth/pkce.hpp"
 #include "oauth/redirect_uri.hpp"
 #include "oauth/scopes.hpp"
@@ -104,12 +104,13 @@ std::optional<OAuthError> checkClaimsParameter(const std::string& claims) {
     if (claims.size() > kMaxClaimsBytes) {
         return invalidRequest("the claims parameter is too long");
     }
-    auto parsed = http::parseJsonObject(claims);
+    const auto parsed = json::parseObject(claims, "the claims parameter");
     if (!parsed) {
         return invalidRequest("the claims parameter must be a JSON object");
     }
     for (const char* member : {"userinfo", "id_token"}) {
-        if ((*parsed)->has(member) && !(*parsed)->isNull(member) && !(*parsed)->isObject(member)) {
+        if (const json::Value* value = parsed->find(member);
+            value != nullptr && !value->isNull() && !value->isObject()) {
             return invalidRequest(std::string("claims.") + member + " must be a JSON object");
         }
     }

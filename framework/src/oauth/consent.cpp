@@ -4,9 +4,9 @@
 #include <optional>
 #include <utility>
 
+#include "json/json.hpp"
 #include "oauth/authorize_flow.hpp"
 #include "oauth/csrf.hpp"
-#include "oauth/json_text.hpp"
 #include "oauth/pages.hpp"
 #include "oauth/provider.hpp"
 #include "oauth/scopes.hpp"
@@ -138,7 +138,7 @@ http::Response decideConsent(ProviderContext& ctx, const http::Request& request)
         return serverErrorPage(ctx, "consent.store_failed", *consent_failed);
     }
     std::string detail = "{\"scope\":";
-    appendJsonString(detail, consent.scope);
+    json::appendString(detail, consent.scope);
     detail += '}';
     auditBrowserEvent(ctx, request, "consent.granted", active.user.id, client.project.client_id,
                       detail);

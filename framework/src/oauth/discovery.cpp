@@ -2,7 +2,7 @@
 // OpenID Connect Discovery 1.0 and RFC 8414 metadata, and the JWKS (RFC 7517).
 #include <initializer_list>
 
-#include "oauth/json_text.hpp"
+#include "json/json.hpp"
 #include "oauth/provider.hpp"
 #include "tokens/key_ring.hpp"
 
@@ -18,7 +18,7 @@ public:
     Document() { out_ += '{'; }
     Document& string(std::string_view name, std::string_view value) {
         key(name);
-        appendJsonString(out_, value);
+        json::appendString(out_, value);
         return *this;
     }
     Document& strings(std::string_view name, std::initializer_list<std::string_view> values) {
@@ -30,7 +30,7 @@ public:
                 out_ += ',';
             }
             first = false;
-            appendJsonString(out_, value);
+            json::appendString(out_, value);
         }
         out_ += ']';
         return *this;
@@ -50,7 +50,7 @@ private:
         if (out_.size() > 1) {
             out_ += ',';
         }
-        appendJsonString(out_, name);
+        json::appendString(out_, name);
         out_ += ':';
     }
     std::string out_;

@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oauth/endpoint_support.hpp"
 
-#include <exception>
-
-#include <Poco/JSON/Object.h>
-
 #include "http/form.hpp"
 #include "http/json_body.hpp"
 
@@ -37,23 +33,19 @@ std::variant<sdk::Fields, OAuthError> bodyParams(const http::Request& request) {
     }
     const std::string media_type = request.mediaType();
     if (media_type == "application/json") {
-        auto parsed = http::parseJsonObject(request.body);
+        auto parsed = http::parseJsonBody(request.body);
         if (!parsed) {
             return invalidRequest(parsed.error().message);
         }
         sdk::Fields fields;
-        try {
-            for (const auto& [name, value] : **parsed) {
-                if (value.isEmpty()) {
-                    continue;  // JSON null: what JSON.stringify writes for a missing value
-                }
-                if (!value.isString()) {
-                    return invalidRequest("parameter " + name + " must be a JSON string");
-                }
-                fields.add(name, value.extract<std::string>());
+        for (const auto& [name, value] : *parsed) {
+            if (value.isNull()) {
+                continue;  // what JSON.stringify writes for a missing value
             }
-        } catch (const std::exception&) {
-            return invalidRequest("the JSON body could not be read");
+            if (!value.isString()) {
+                return invalidRequest("parameter " + name + " must be a JSON string");
+            }
+            fields.add(name, value.asString());
         }
         return fields;
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oauth/errors.hpp"
 
-#include "oauth/json_text.hpp"
+#include "json/json.hpp"
 
 namespace authd::oauth {
 
@@ -23,10 +23,10 @@ int tokenErrorStatus(const std::string& code) {
 
 std::string errorJson(const OAuthError& error) {
     std::string out = "{\"error\":";
-    appendJsonString(out, error.code);
+    json::appendString(out, error.code);
     if (!error.description.empty()) {
         out += ",\"error_description\":";
-        appendJsonString(out, error.description);
+        json::appendString(out, error.description);
     }
     out += '}';
     return out;

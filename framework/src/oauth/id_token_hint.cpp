@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oauth/id_token_hint.hpp"
 
+#include <exception>
 #include <optional>
 #include <utility>
-
-#include <Poco/Dynamic/Var.h>
-#include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
 
 #include "oauth/provider.hpp"
 #include "tokens/claims.hpp"
@@ -19,30 +16,26 @@ sdk::Error badHint(std::string what) {
     return sdk::makeError(sdk::ErrorCode::invalid_argument, "id_token_hint " + std::move(what));
 }
 
-std::string stringClaim(const Poco::JSON::Object& claims, const std::string& name) {
-    if (!claims.has(name)) {
-        return {};
-    }
-    const Poco::Dynamic::Var value = claims.get(name);
-    return value.isString() ? value.extract<std::string>() : std::string();
+std::string stringClaim(const json::Object& claims, std::string_view name) {
+    const std::string* value = claims.stringPtr(name);
+    return value != nullptr ? *value : std::string();
 }
 
 // The client an ID token was issued to: azp when present, else aud when it names exactly one.
-std::string clientOf(const Poco::JSON::Object& claims) {
+std::string clientOf(const json::Object& claims) {
     std::string azp = stringClaim(claims, "azp");
     if (!azp.empty()) {
         return azp;
     }
-    if (!claims.has("aud")) {
+    const json::Value* aud = claims.find("aud");
+    if (aud == nullptr) {
         return {};
     }
-    const Poco::Dynamic::Var aud = claims.get("aud");
-    if (aud.isString()) {
-        return aud.extract<std::string>();
+    if (aud->isString()) {
+        return aud->asString();
     }
-    Poco::JSON::Array::Ptr list = claims.getArray("aud");
-    if (!list.isNull() && list->size() == 1 && list->get(0).isString()) {
-        return list->get(0).extract<std::string>();
+    if (aud->isArray() && aud->asArray().size() == 1 && aud->asArray().front().isString()) {
+        return aud->asArray().front().asString();
     }
     return {};
 }
@@ -53,13 +46,13 @@ sdk::Result<IdTokenHint> verifyImpl(ProviderContext& ctx, std::string_view hint,
     if (!unverified) {
         return badHint("is not a JWT");
     }
-    const std::string claimed_client = clientOf(*unverified->claims);
+    const std::string claimed_client = clientOf(unverified->claims);
     if (claimed_client.empty()) {
         return badHint("names no client");
     }
     ClientPtr client;
     if (expected != nullptr) {
-        if (!tokens::audienceContains(*unverified->claims, expected->project.client_id)) {
+        if (!tokens::audienceContains(unverified->claims, expected->project.client_id)) {
             return badHint("was issued to another client");
         }
     } else {
@@ -99,7 +92,7 @@ sdk::Result<IdTokenHint> verifyImpl(ProviderContext& ctx, std::string_view hint,
         return sdk::makeError(sdk::ErrorCode::denied,
                               "id_token_hint does not verify: " + verified.error().message);
     }
-    const Poco::JSON::Object& claims = *verified->claims;
+    const json::Object& claims = verified->claims;
     if (stringClaim(claims, "iss") != ctx.issuer_url) {
         return badHint("was not issued by this provider");
     }
@@ -123,8 +116,6 @@ sdk::Result<IdTokenHint> verifyIdTokenHint(ProviderContext& ctx, std::string_vie
                                            const ClientInfo* expected) {
     try {
         return verifyImpl(ctx, hint, expected);
-    } catch (const Poco::Exception& error) {
-        return badHint(std::string("is malformed: ") + error.displayText());
     } catch (const std::exception& error) {
         return badHint(std::string("is malformed: ") + error.what());
     }

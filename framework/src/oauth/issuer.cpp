@@ -2,16 +2,14 @@
 #include "oauth/issuer.hpp"
 
 #include <algorithm>
-#include <exception>
 
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
-#include "oauth/json_text.hpp"
+#include "json/json.hpp"
 #include "oauth/provider.hpp"
 #include "oauth/random_ids.hpp"
 #include "oauth/scopes.hpp"
-#include "tokens/json_text.hpp"
 #include "tokens/key_ring.hpp"
 #include "tokens/token_hashes.hpp"
 
@@ -32,7 +30,7 @@ public:
     JsonObject() { out_.reserve(512); out_ += '{'; }
     JsonObject& string(std::string_view name, std::string_view value) {
         key(name);
-        appendJsonString(out_, value);
+        json::appendString(out_, value);
         return *this;
     }
     JsonObject& number(std::string_view name, std::int64_t value) {
@@ -52,7 +50,7 @@ public:
             if (i > 0) {
                 out_ += ',';
             }
-            appendJsonString(out_, values[i]);
+            json::appendString(out_, values[i]);
         }
         out_ += ']';
         return *this;
@@ -72,7 +70,7 @@ private:
         if (out_.size() > 1) {
             out_ += ',';
         }
-        appendJsonString(out_, name);
+        json::appendString(out_, name);
         out_ += ':';
     }
     std::string out_;
@@ -90,19 +88,14 @@ std::vector<std::string> requestedIdTokenClaims(const std::string& claims_json) 
     if (claims_json.empty()) {
         return names;
     }
-    auto parsed = tokens::parseJsonObject(claims_json, "claims");
+    const auto parsed = json::parseObject(claims_json, "the claims parameter");
     if (!parsed) {
         return names;
     }
-    try {
-        const Poco::JSON::Object::Ptr id_token = (*parsed)->getObject("id_token");
-        if (id_token) {
-            for (const auto& [name, value] : *id_token) {
-                names.push_back(name);
-            }
+    if (const json::Object* id_token = parsed->object("id_token")) {
+        for (const auto& member : *id_token) {
+            names.push_back(member.first);
         }
-    } catch (const std::exception&) {
-        names.clear();
     }
     return names;
 }

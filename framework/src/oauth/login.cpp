@@ -6,9 +6,9 @@
 #include <optional>
 #include <utility>
 
+#include "json/json.hpp"
 #include "oauth/authorize_flow.hpp"
 #include "oauth/csrf.hpp"
-#include "oauth/json_text.hpp"
 #include "oauth/pages.hpp"
 #include "oauth/provider.hpp"
 #include "oauth/redirect_uri.hpp"
@@ -100,7 +100,7 @@ std::string signInDetail(const std::string& authenticator_id, const std::string&
         return plugin_detail;
     }
     std::string out = "{\"authenticator\":";
-    appendJsonString(out, authenticator_id);
+    json::appendString(out, authenticator_id);
     out += '}';
     return out;
 }
@@ -129,9 +129,9 @@ http::Response completeSignIn(ProviderContext& ctx, const http::Request& request
                       "the project's access policy refused the user: " + *reason,
                       {{"client_id", client.project.client_id}, {"user_id", user->id}});
         std::string detail = "{\"authenticator\":";
-        appendJsonString(detail, instance.id);
+        json::appendString(detail, instance.id);
         detail += ",\"reason\":";
-        appendJsonString(detail, *reason);
+        json::appendString(detail, *reason);
         detail += '}';
         auditBrowserEvent(ctx, request, "signin.denied", user->id, client.project.client_id,
                           detail);

@@ -5,11 +5,11 @@
 #include <optional>
 #include <utility>
 
+#include "json/json.hpp"
 #include "oauth/authorize_flow.hpp"
 #include "oauth/csrf.hpp"
 #include "oauth/id_token_hint.hpp"
 #include "oauth/issuer.hpp"
-#include "oauth/json_text.hpp"
 #include "oauth/pages.hpp"
 #include "oauth/provider.hpp"
 #include "oauth/redirect_uri.hpp"
@@ -160,7 +160,7 @@ std::optional<sdk::Error> endSession(ProviderContext& ctx, const http::Request& 
     }
     (void)ctx.store.pluginData().remove(std::string(kSessionRecordNamespace), active.session.id);
     std::string detail = "{\"session_id\":";
-    appendJsonString(detail, active.session.id);
+    json::appendString(detail, active.session.id);
     detail += ",\"backchannel_notified\":" + std::to_string(notified) + "}";
     auditBrowserEvent(ctx, request, "signout", active.user.id, "", detail);
     ctx.log().log(sdk::LogLevel::info, "logout.done", "session ended",

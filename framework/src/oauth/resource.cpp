@@ -3,10 +3,10 @@
 // RFC 6750), introspection (RFC 7662) and revocation (RFC 7009).
 #include "crypto/hash.hpp"
 #include "http/headers.hpp"
+#include "json/json.hpp"
 #include "oauth/access_tokens.hpp"
 #include "oauth/audit_log.hpp"
 #include "oauth/endpoint_support.hpp"
-#include "oauth/json_text.hpp"
 #include "oauth/provider.hpp"
 #include "oauth/scopes.hpp"
 #include "oauth/state_cache.hpp"
@@ -55,7 +55,7 @@ void appendMember(std::string& out, std::string_view name) {
     if (out.size() > 1) {
         out += ',';
     }
-    appendJsonString(out, name);
+    json::appendString(out, name);
     out += ':';
 }
 
@@ -64,7 +64,7 @@ void appendStringOrNull(std::string& out, std::string_view name, const std::stri
     if (value.empty()) {
         out += "null";
     } else {
-        appendJsonString(out, value);
+        json::appendString(out, value);
     }
 }
 
@@ -100,7 +100,7 @@ public:
         // The second seed's fields, in its order; absent values are null (SPEC section 7).
         std::string body = "{";
         appendMember(body, "sub");
-        appendJsonString(body, user.id);
+        json::appendString(body, user.id);
         if (hasScope(token.scope, "email")) {
             appendStringOrNull(body, "email", user.email);
         }
@@ -231,28 +231,28 @@ private:
         }
         std::string body = R"({"active":true)";
         appendMember(body, "scope");
-        appendJsonString(body, access.scope);
+        json::appendString(body, access.scope);
         appendMember(body, "client_id");
-        appendJsonString(body, client_id);
+        json::appendString(body, client_id);
         appendMember(body, "sub");
-        appendJsonString(body, access.subject);
+        json::appendString(body, access.subject);
         appendMember(body, "exp");
         body += std::to_string(access.expires_at);
         appendMember(body, "iat");
         body += std::to_string(access.issued_at);
         appendMember(body, "iss");
-        appendJsonString(body, ctx_.issuer_url);
+        json::appendString(body, ctx_.issuer_url);
         appendMember(body, "aud");
-        appendJsonString(body, client_id);
+        json::appendString(body, client_id);
         appendMember(body, "token_type");
-        appendJsonString(body, "Bearer");
+        json::appendString(body, "Bearer");
         if (!access.jti.empty()) {
             appendMember(body, "jti");
-            appendJsonString(body, access.jti);
+            json::appendString(body, access.jti);
         }
         if (access.user) {
             appendMember(body, "username");
-            appendJsonString(body, access.user->email);
+            json::appendString(body, access.user->email);
         }
         body += '}';
         return noStoreJson(200, std::move(body));
@@ -285,23 +285,23 @@ private:
         }
         std::string body = R"({"active":true)";
         appendMember(body, "scope");
-        appendJsonString(body, family.scope);
+        json::appendString(body, family.scope);
         appendMember(body, "client_id");
-        appendJsonString(body, client_id);
+        json::appendString(body, client_id);
         appendMember(body, "sub");
-        appendJsonString(body, family.user_id);
+        json::appendString(body, family.user_id);
         appendMember(body, "exp");
         body += std::to_string(refresh.expires_at != 0 ? refresh.expires_at : family.expires_at);
         appendMember(body, "iat");
         body += std::to_string(refresh.created_at);
         appendMember(body, "iss");
-        appendJsonString(body, ctx_.issuer_url);
+        json::appendString(body, ctx_.issuer_url);
         appendMember(body, "aud");
-        appendJsonString(body, client_id);
+        json::appendString(body, client_id);
         appendMember(body, "token_type");
-        appendJsonString(body, "refresh_token");
+        json::appendString(body, "refresh_token");
         appendMember(body, "username");
-        appendJsonString(body, (*user)->email);
+        json::appendString(body, (*user)->email);
         body += '}';
         return noStoreJson(200, std::move(body));
     }

@@ -4,15 +4,10 @@
 #include <algorithm>
 #include <utility>
 
-#include <Poco/Dynamic/Var.h>
-#include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
-
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
-#include "http/json_body.hpp"
+#include "json/json.hpp"
 #include "oauth/audit_log.hpp"
-#include "oauth/json_text.hpp"
 #include "oauth/provider.hpp"
 
 namespace authd::oauth {
@@ -155,39 +150,33 @@ http::SetCookie clearedSessionCookie(const ProviderContext& ctx) {
 
 std::string encodeSessionRecord(const SessionRecord& record) {
     std::string out = "{\"authenticator\":";
-    appendJsonString(out, record.authenticator);
+    json::appendString(out, record.authenticator);
     out += ",\"clients\":[";
     for (std::size_t i = 0; i < record.clients.size(); ++i) {
         if (i != 0) {
             out += ',';
         }
-        appendJsonString(out, record.clients[i]);
+        json::appendString(out, record.clients[i]);
     }
     out += "]}";
     return out;
 }
 
-SessionRecord decodeSessionRecord(std::string_view json) {
+SessionRecord decodeSessionRecord(std::string_view text) {
     SessionRecord record;
-    auto parsed = http::parseJsonObject(json);
+    auto parsed = json::parseObject(text, "the session record");
     if (!parsed) {
         return record;
     }
-    try {
-        const Poco::JSON::Object& object = **parsed;
-        if (object.has("authenticator") && object.get("authenticator").isString()) {
-            record.authenticator = object.getValue<std::string>("authenticator");
-        }
-        if (Poco::JSON::Array::Ptr clients = object.getArray("clients"); !clients.isNull()) {
-            for (std::size_t i = 0; i < clients->size(); ++i) {
-                const Poco::Dynamic::Var item = clients->get(static_cast<unsigned>(i));
-                if (item.isString()) {
-                    record.clients.push_back(item.extract<std::string>());
-                }
+    if (const std::string* authenticator = parsed->stringPtr("authenticator")) {
+        record.authenticator = *authenticator;
+    }
+    if (const json::Array* clients = parsed->array("clients")) {
+        for (const json::Value& item : *clients) {
+            if (item.isString()) {
+                record.clients.push_back(item.asString());
             }
         }
-    } catch (const Poco::Exception&) {
-        return SessionRecord{};
     }
     return record;
 }

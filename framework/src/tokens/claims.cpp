@@ -3,12 +3,6 @@
 
 #include <limits>
 
-#include <Poco/Dynamic/Var.h>
-#include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
-
-#include "tokens/json_text.hpp"
-
 namespace authd::tokens {
 
 namespace {
@@ -30,36 +24,28 @@ std::int64_t addSaturating(std::int64_t a, std::int64_t b) noexcept {
 
 enum class AudienceState : std::uint8_t { absent, malformed, missing_audience, contains };
 
-AudienceState audienceState(const Poco::JSON::Object& claims, std::string_view audience) {
-    if (!claims.has("aud")) {
+AudienceState audienceState(const json::Object& claims, std::string_view audience) {
+    const json::Value* aud = claims.find("aud");
+    if (aud == nullptr) {
         return AudienceState::absent;
     }
-    const Poco::Dynamic::Var aud = claims.get("aud");
-    try {
-        if (aud.isString()) {
-            return aud.extract<std::string>() == audience ? AudienceState::contains
-                                                          : AudienceState::missing_audience;
-        }
-        if (aud.type() != typeid(Poco::JSON::Array::Ptr)) {
-            return AudienceState::malformed;
-        }
-        const auto array = aud.extract<Poco::JSON::Array::Ptr>();
-        if (array.isNull()) {
-            return AudienceState::malformed;
-        }
-        bool found = false;
-        for (const auto& entry : *array) {
-            if (!entry.isString()) {
-                return AudienceState::malformed;
-            }
-            if (entry.extract<std::string>() == audience) {
-                found = true;
-            }
-        }
-        return found ? AudienceState::contains : AudienceState::missing_audience;
-    } catch (const Poco::Exception&) {
+    if (aud->isString()) {
+        return aud->asString() == audience ? AudienceState::contains
+                                           : AudienceState::missing_audience;
+    }
+    if (!aud->isArray()) {
         return AudienceState::malformed;
     }
+    bool found = false;
+    for (const json::Value& entry : aud->asArray()) {
+        if (!entry.isString()) {
+            return AudienceState::malformed;
+        }
+        if (entry.asString() == audience) {
+            found = true;
+        }
+    }
+    return found ? AudienceState::contains : AudienceState::missing_audience;
 }
 
 // A time claim: absent, a proper integer, or malformed.
@@ -69,15 +55,13 @@ struct TimeClaim {
     std::int64_t value = 0;
 };
 
-TimeClaim timeClaim(const Poco::JSON::Object& claims, const std::string& name) {
+TimeClaim timeClaim(const json::Object& claims, std::string_view name) {
     TimeClaim claim;
-    claim.present = claims.has(name);
-    if (!claim.present) {
-        return claim;
-    }
-    const auto value = integerMember(claims, name);
-    claim.valid = value.has_value();
-    claim.value = value.value_or(0);
+    const json::Value* value = claims.find(name);
+    claim.present = value != nullptr;
+    // An integer fitting int64: never a boolean, a fraction, a string or a larger number.
+    claim.valid = claim.present && value->isInteger();
+    claim.value = claim.valid ? value->asInteger() : 0;
     return claim;
 }
 
@@ -108,7 +92,7 @@ sdk::Error ClaimVerdict::toError() const {
     }
 }
 
-ClaimVerdict checkClaims(const Poco::JSON::Object& claims, const ClaimRules& rules) {
+ClaimVerdict checkClaims(const json::Object& claims, const ClaimRules& rules) {
     const sdk::Seconds leeway = rules.leeway < 0 ? 0 : rules.leeway;
 
     const TimeClaim exp = timeClaim(claims, "exp");
@@ -124,10 +108,11 @@ ClaimVerdict checkClaims(const Poco::JSON::Object& claims, const ClaimRules& rul
     if (iat.present && !iat.valid) {
         return fail(ClaimFailure::malformed, "iat is not an integer timestamp");
     }
-    if (claims.has("iss") && !stringMember(claims, "iss")) {
+    const json::Value* iss = claims.find("iss");
+    if (iss != nullptr && !iss->isString()) {
         return fail(ClaimFailure::malformed, "iss is not a string");
     }
-    if (claims.has("sub") && !stringMember(claims, "sub")) {
+    if (const json::Value* sub = claims.find("sub"); sub != nullptr && !sub->isString()) {
         return fail(ClaimFailure::malformed, "sub is not a string");
     }
 
@@ -162,11 +147,10 @@ ClaimVerdict checkClaims(const Poco::JSON::Object& claims, const ClaimRules& rul
     }
 
     if (!rules.issuer.empty()) {
-        const auto iss = stringMember(claims, "iss");
-        if (!iss) {
+        if (iss == nullptr) {
             return fail(ClaimFailure::missing, "iss is missing");
         }
-        if (*iss != rules.issuer) {
+        if (iss->asString() != rules.issuer) {
             return fail(ClaimFailure::wrong_issuer, "wrong issuer");
         }
     }
@@ -185,7 +169,7 @@ ClaimVerdict checkClaims(const Poco::JSON::Object& claims, const ClaimRules& rul
     return ClaimVerdict{};
 }
 
-bool audienceContains(const Poco::JSON::Object& claims, std::string_view audience) {
+bool audienceContains(const json::Object& claims, std::string_view audience) {
     return audienceState(claims, audience) == AudienceState::contains;
 }
 

@@ -7,10 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include <Poco/JSON/Object.h>
-
 #include "authd/sdk/result.hpp"
 #include "authd/sdk/types.hpp"
+#include "json/json.hpp"
 
 /// @file
 /// JWT claim checks (RFC 7519 4.1), run after the signature verified. Timestamps are integer
@@ -56,10 +55,10 @@ struct ClaimVerdict {
     sdk::Error toError() const;
 };
 
-ClaimVerdict checkClaims(const Poco::JSON::Object& claims, const ClaimRules& rules);
+ClaimVerdict checkClaims(const json::Object& claims, const ClaimRules& rules);
 
 /// Whether `aud` (a string or an array of strings) names `audience`; false when absent or
 /// malformed.
-bool audienceContains(const Poco::JSON::Object& claims, std::string_view audience);
+bool audienceContains(const json::Object& claims, std::string_view audience);
 
 }  // namespace authd::tokens

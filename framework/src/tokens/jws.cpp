@@ -3,10 +3,7 @@
 
 #include <algorithm>
 #include <array>
-#include <exception>
-#include <sstream>
 
-#include <Poco/JSON/Stringifier.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
@@ -182,48 +179,46 @@ struct DecodedHeader {
     std::string alg;
     std::string kid;
     std::string typ;
-    Poco::JSON::Object::Ptr object;
+    json::Object object;
 };
 
 sdk::Result<DecodedHeader> decodeHeader(std::string_view header_b64) {
-    const auto json = crypto::base64UrlDecode(header_b64);
-    if (!json) {
+    const auto text = crypto::base64UrlDecode(header_b64);
+    if (!text) {
         return malformed("header is not base64url");
     }
-    auto object = parseJsonObject(*json, "header");
+    auto object = parseJsonObject(*text, "header");
     if (!object) {
         return malformed(object.error().message);
     }
     DecodedHeader header;
     header.object = std::move(object).value();
-    auto alg = stringMember(*header.object, "alg");
-    if (!alg) {
+    const std::string* alg = header.object.stringPtr("alg");
+    if (alg == nullptr) {
         return malformed("header has no string alg");
     }
-    header.alg = std::move(*alg);
-    if (header.object->has("kid")) {
-        auto kid = stringMember(*header.object, "kid");
-        if (!kid) {
+    header.alg = *alg;
+    if (const json::Value* kid = header.object.find("kid")) {
+        if (!kid->isString()) {
             return malformed("header kid is not a string");
         }
-        header.kid = std::move(*kid);
+        header.kid = kid->asString();
     }
-    if (header.object->has("typ")) {
-        auto typ = stringMember(*header.object, "typ");
-        if (!typ) {
+    if (const json::Value* typ = header.object.find("typ")) {
+        if (!typ->isString()) {
             return malformed("header typ is not a string");
         }
-        header.typ = std::move(*typ);
+        header.typ = typ->asString();
     }
     return header;
 }
 
-sdk::Result<Poco::JSON::Object::Ptr> decodeClaims(std::string_view payload_b64) {
-    const auto json = crypto::base64UrlDecode(payload_b64);
-    if (!json) {
+sdk::Result<json::Object> decodeClaims(std::string_view payload_b64) {
+    const auto text = crypto::base64UrlDecode(payload_b64);
+    if (!text) {
         return malformed("payload is not base64url");
     }
-    auto object = parseJsonObject(*json, "payload");
+    auto object = parseJsonObject(*text, "payload");
     if (!object) {
         return malformed(object.error().message);
     }
@@ -243,11 +238,11 @@ std::string buildHeader(const Key& key, std::string_view typ) {
     header.push_back('"');
     if (!typ.empty()) {
         header.append(",\"typ\":");
-        appendJsonString(header, typ);
+        json::appendString(header, typ);
     }
     if (isAsymmetric(key.alg()) && !key.kid().empty()) {
         header.append(",\"kid\":");
-        appendJsonString(header, key.kid());
+        json::appendString(header, key.kid());
     }
     header.push_back('}');
     return header;
@@ -475,8 +470,8 @@ sdk::Result<std::string> signCompact(std::string_view header_json, std::string_v
     if (!header) {
         return std::move(header).error();
     }
-    const auto alg = stringMember(**header, "alg");
-    if (!alg || *alg != algName(key.alg())) {
+    const std::string* alg = header->stringPtr("alg");
+    if (alg == nullptr || *alg != algName(key.alg())) {
         return sdk::makeError(sdk::ErrorCode::invalid_argument,
                               "header alg must be " + std::string(algName(key.alg())) +
                                   " for this key");
@@ -494,17 +489,9 @@ sdk::Result<std::string> sign(std::string_view claims_json, const Key& key, std:
     return assemble(buildHeader(key, typ), claims_json, key);
 }
 
-sdk::Result<std::string> sign(const Poco::JSON::Object& claims, const Key& key,
-                              std::string_view typ) {
-    std::string json;
-    try {
-        std::ostringstream out;
-        Poco::JSON::Stringifier::condense(claims, out);
-        json = out.str();
-    } catch (const std::exception&) {
-        return sdk::makeError(sdk::ErrorCode::invalid_argument, "claims cannot be serialized");
-    }
-    return assemble(buildHeader(key, typ), json, key);
+sdk::Result<std::string> sign(const json::Object& claims, const Key& key, std::string_view typ) {
+    // Not a hot path (the issuer writes its claims as text): the copy into a Value is fine.
+    return assemble(buildHeader(key, typ), json::write(json::Value(claims)), key);
 }
 
 sdk::Result<VerifiedJws> verify(std::string_view compact, const KeySet& keys, AlgSet allowed,
@@ -525,7 +512,7 @@ sdk::Result<VerifiedJws> verify(std::string_view compact, const KeySet& keys, Al
                                   : std::string("unsupported alg"));
     }
     // No extension is understood, so RFC 7515 4.1.11 says refuse any crit (b64 included).
-    if (header->object->has("crit")) {
+    if (header->object.has("crit")) {
         return sdk::makeError(sdk::ErrorCode::unsupported, "unsupported crit header");
     }
     const auto signature = crypto::base64UrlDecode(parts->signature_b64);

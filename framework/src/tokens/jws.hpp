@@ -10,10 +10,10 @@
 #include <string_view>
 #include <vector>
 
-#include <Poco/JSON/Object.h>
 #include <openssl/types.h>
 
 #include "authd/sdk/result.hpp"
+#include "json/json.hpp"
 
 /// @file
 /// JWS compact serialization (RFC 7515) for JWTs, on OpenSSL 3 EVP directly: HS256, RS256,
@@ -127,8 +127,8 @@ struct VerifiedJws {
     Alg alg = Alg::hs256;
     std::string kid;  ///< the header's kid, empty when absent
     std::string typ;  ///< the header's typ, empty when absent
-    Poco::JSON::Object::Ptr header;
-    Poco::JSON::Object::Ptr claims;
+    json::Object header;
+    json::Object claims;
 };
 
 /// The JWS signature of `signing_input` (ASCII "header.payload") in JOSE form: HMAC output,
@@ -151,8 +151,8 @@ sdk::Result<std::string> signCompact(std::string_view header_json, std::string_v
 /// as given (the caller passes a serialized JSON object).
 sdk::Result<std::string> sign(std::string_view claims_json, const Key& key,
                               std::string_view typ = "JWT");
-/// The same with a Poco object as the payload.
-sdk::Result<std::string> sign(const Poco::JSON::Object& claims, const Key& key,
+/// The same with an object as the payload, written compactly in its member order.
+sdk::Result<std::string> sign(const json::Object& claims, const Key& key,
                               std::string_view typ = "JWT");
 
 /// Verifies a compact JWT: exactly three strict base64url parts, a JSON object header without
@@ -170,8 +170,8 @@ struct UnverifiedJws {
     std::string alg;  ///< as written in the header, possibly "none" or garbage
     std::string kid;
     std::string typ;
-    Poco::JSON::Object::Ptr header;
-    Poco::JSON::Object::Ptr claims;
+    json::Object header;
+    json::Object claims;
 };
 /// Structural checks only (three parts, base64url, two JSON objects, a string alg).
 sdk::Result<UnverifiedJws> decodeUnverified(std::string_view compact,

@@ -150,9 +150,9 @@ void appendMember(std::string& out, std::string_view name, std::string_view valu
     if (out.size() > 1) {
         out.push_back(',');
     }
-    appendJsonString(out, name);
+    json::appendString(out, name);
     out.push_back(':');
-    appendJsonString(out, value);
+    json::appendString(out, value);
 }
 
 sdk::Result<Key> fromParams(const char* type, OSSL_PARAM_BLD* bld, std::string kid) {
@@ -173,15 +173,21 @@ sdk::Result<Key> fromParams(const char* type, OSSL_PARAM_BLD* bld, std::string k
     return Key::adopt(pkey.release(), std::move(kid), false);
 }
 
-std::optional<std::string> decodedMember(const Poco::JSON::Object& jwk, const std::string& name) {
-    const auto text = stringMember(jwk, name);
-    if (!text) {
+std::optional<std::string> decodedMember(const json::Object& jwk, std::string_view name) {
+    const std::string* text = jwk.stringPtr(name);
+    if (text == nullptr) {
         return std::nullopt;
     }
     return crypto::base64UrlDecode(*text);
 }
 
-bool hasPrivateMembers(const Poco::JSON::Object& jwk) {
+// Whether the member `name` is the string `expected`.
+bool memberEquals(const json::Object& jwk, std::string_view name, std::string_view expected) {
+    const std::string* text = jwk.stringPtr(name);
+    return text != nullptr && *text == expected;
+}
+
+bool hasPrivateMembers(const json::Object& jwk) {
     for (const char* name : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) {
         if (jwk.has(name)) {
             return true;
@@ -377,23 +383,22 @@ sdk::Result<Key> keyFromJwk(std::string_view jwk_json) {
     if (!parsed) {
         return std::move(parsed).error();
     }
-    const Poco::JSON::Object& jwk = **parsed;
+    const json::Object& jwk = *parsed;
     if (hasPrivateMembers(jwk)) {
         return invalid("JWK holds private or symmetric key material");
     }
-    const auto kty = stringMember(jwk, "kty");
-    if (!kty) {
+    const std::string* kty = jwk.stringPtr("kty");
+    if (kty == nullptr) {
         return invalid("JWK has no kty");
     }
     std::string kid;
-    if (jwk.has("kid")) {
-        auto text = stringMember(jwk, "kid");
-        if (!text) {
+    if (const json::Value* text = jwk.find("kid")) {
+        if (!text->isString()) {
             return invalid("JWK kid is not a string");
         }
-        kid = std::move(*text);
+        kid = text->asString();
     }
-    if (jwk.has("use") && stringMember(jwk, "use") != std::optional<std::string>("sig")) {
+    if (jwk.has("use") && !memberEquals(jwk, "use", "sig")) {
         return invalid("JWK use is not sig");
     }
 
@@ -417,7 +422,7 @@ sdk::Result<Key> keyFromJwk(std::string_view jwk_json) {
         }
         key = fromParams("RSA", bld.get(), kid);
     } else if (*kty == "EC") {
-        if (stringMember(jwk, "crv") != std::optional<std::string>("P-256")) {
+        if (!memberEquals(jwk, "crv", "P-256")) {
             return invalid("EC JWK must be on crv P-256");
         }
         const auto x = decodedMember(jwk, "x");
@@ -436,7 +441,7 @@ sdk::Result<Key> keyFromJwk(std::string_view jwk_json) {
         }
         key = fromParams("EC", bld.get(), kid);
     } else if (*kty == "OKP") {
-        if (stringMember(jwk, "crv") != std::optional<std::string>("Ed25519")) {
+        if (!memberEquals(jwk, "crv", "Ed25519")) {
             return invalid("OKP JWK must be on crv Ed25519");
         }
         const auto x = decodedMember(jwk, "x");
@@ -454,7 +459,7 @@ sdk::Result<Key> keyFromJwk(std::string_view jwk_json) {
     if (!key) {
         return key;
     }
-    if (jwk.has("alg") && stringMember(jwk, "alg") != std::optional<std::string>(algName(key->alg()))) {
+    if (jwk.has("alg") && !memberEquals(jwk, "alg", algName(key->alg()))) {
         return invalid("JWK alg does not match its key type");
     }
     return key;
@@ -468,10 +473,10 @@ sdk::Result<std::string> jwksJson(const std::vector<std::string>& public_jwks) {
         if (!parsed) {
             return std::move(parsed).error();
         }
-        if (!stringMember(**parsed, "kty")) {
+        if (parsed->stringPtr("kty") == nullptr) {
             return invalid("JWK has no kty");
         }
-        if (hasPrivateMembers(**parsed)) {
+        if (hasPrivateMembers(*parsed)) {
             return invalid("JWK holds private or symmetric key material");
         }
         if (!first) {

@@ -152,3 +152,23 @@ BOOST_AUTO_TEST_CASE(writing_escapes_and_round_trips) {
     BOOST_TEST(!object.remove("s"));
     BOOST_TEST(object.size() == 7u);
 }
+
+BOOST_AUTO_TEST_CASE(append_string_escapes_only_what_it_must_and_round_trips_ascii) {
+    const auto quoted = [](std::string_view text) {
+        std::string out = "x";
+        json::appendString(out, text);
+        return out;
+    };
+    BOOST_TEST(quoted("") == R"(x"")");
+    BOOST_TEST(quoted("a\"b\\c") == R"(x"a\"b\\c")");
+    BOOST_TEST(quoted("\n\r\t") == R"(x"\n\r\t")");
+    BOOST_TEST(quoted(std::string("nul\0end\x1f", 8)) == R"(x"nul\u0000end\u001f")");
+    BOOST_TEST(quoted("caf\xc3\xa9 \xe2\x82\xac") == "x\"caf\xc3\xa9 \xe2\x82\xac\"");
+    std::string all;
+    for (int c = 0; c < 128; ++c) {
+        all += static_cast<char>(c);
+    }
+    std::string text;
+    json::appendString(text, all);
+    BOOST_TEST(parsed(text).asString() == all);
+}

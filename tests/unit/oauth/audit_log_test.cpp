@@ -4,10 +4,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "json/json.hpp"
 #include "oauth/audit_log.hpp"
 #include "support/fake_host.hpp"
 #include "support/memory_storage.hpp"
-#include "tokens/json_text.hpp"
 
 using authd::oauth::AuditLog;
 using authd::oauth::auditDetail;
@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(identical_events_in_a_batch_become_one_with_a_count) {
         details[e.client_id] = e.detail;
         BOOST_TEST(!e.id.empty());
         BOOST_TEST(e.time > 0);
-        BOOST_TEST(authd::tokens::parseJsonObject(e.detail, "detail").has_value());
+        BOOST_TEST(authd::json::parseObject(e.detail, "detail").has_value());
     }
     BOOST_TEST(details["proj_a"] == R"({"grant_type":"client_credentials","count":5})");
     BOOST_TEST(details["proj_b"] == R"({"count":2})");

@@ -60,22 +60,32 @@ std::pair<std::string, std::string> ProviderFixture::basic(const std::string& id
                                                http::percentEncode(secret))};
 }
 
-Poco::JSON::Object::Ptr jsonOf(const std::string& body) {
-    auto parsed = tokens::parseJsonObject(body, "response");
+json::Object jsonOf(const std::string& body) {
+    auto parsed = json::parseObject(body, "the response");
     BOOST_REQUIRE_MESSAGE(parsed.has_value(), "not a JSON object: " + body);
-    return *parsed;
+    return std::move(parsed).value();
 }
 
-Poco::JSON::Object::Ptr payloadOf(const std::string& jwt) {
+json::Object payloadOf(const std::string& jwt) {
     return jsonOf(crypto::base64UrlDecode(part(jwt, 1)).value());
 }
 
-Poco::JSON::Object::Ptr headerOf(const std::string& jwt) {
+json::Object headerOf(const std::string& jwt) {
     return jsonOf(crypto::base64UrlDecode(part(jwt, 0)).value());
 }
 
-std::string stringOf(const Poco::JSON::Object::Ptr& object, const std::string& name) {
-    return tokens::stringMember(*object, name).value_or("<absent>");
+std::string stringOf(const json::Object& object, std::string_view name) {
+    return object.string(name).value_or("<absent>");
+}
+
+std::int64_t integerOf(const json::Object& object, std::string_view name) {
+    return object.integer(name).value_or(-1);
+}
+
+const json::Value& memberOf(const json::Object& object, std::string_view name) {
+    const json::Value* value = object.find(name);
+    BOOST_REQUIRE_MESSAGE(value != nullptr, std::string(name) + " is missing");
+    return *value;
 }
 
 }  // namespace authd::oauth::test

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
-
-#include <Poco/JSON/Object.h>
 
 #include "app/host_context.hpp"
 #include "app/project_secrets.hpp"
@@ -17,6 +17,7 @@
 #include "crypto/secret_box.hpp"
 #include "http/form.hpp"
 #include "http/router.hpp"
+#include "json/json.hpp"
 #include "oauth/audit_log.hpp"
 #include "oauth/clients.hpp"
 #include "oauth/issuer.hpp"
@@ -24,7 +25,6 @@
 #include "oauth/state_cache.hpp"
 #include "support/fake_host.hpp"
 #include "support/memory_storage.hpp"
-#include "tokens/json_text.hpp"
 #include "tokens/key_ring.hpp"
 
 namespace authd::oauth::test {
@@ -207,11 +207,16 @@ struct ProviderFixture {
 };
 
 /// A JSON response body as an object (fails the test when it is not one).
-Poco::JSON::Object::Ptr jsonOf(const std::string& body);
+json::Object jsonOf(const std::string& body);
 /// The payload of a compact JWS, decoded without verification.
-Poco::JSON::Object::Ptr payloadOf(const std::string& jwt);
+json::Object payloadOf(const std::string& jwt);
 /// The protected header of a compact JWS.
-Poco::JSON::Object::Ptr headerOf(const std::string& jwt);
-std::string stringOf(const Poco::JSON::Object::Ptr& object, const std::string& name);
+json::Object headerOf(const std::string& jwt);
+/// The string member `name`, or "<absent>" when it is missing or not a string.
+std::string stringOf(const json::Object& object, std::string_view name);
+/// The integer member `name`, or -1 when it is missing or not an integer.
+std::int64_t integerOf(const json::Object& object, std::string_view name);
+/// The member `name`; fails the test when it is absent.
+const json::Value& memberOf(const json::Object& object, std::string_view name);
 
 }  // namespace authd::oauth::test

@@ -2,7 +2,6 @@
 // userinfo, introspection, revocation and discovery dispatched in process.
 #include <boost/test/unit_test.hpp>
 
-#include <Poco/JSON/Array.h>
 
 #include "provider_fixture.hpp"
 #include "tokens/keys.hpp"
@@ -10,6 +9,7 @@
 using authd::oauth::Grant;
 using authd::oauth::test::ProviderFixture;
 using authd::oauth::test::jsonOf;
+using authd::oauth::test::memberOf;
 using authd::oauth::test::payloadOf;
 using authd::oauth::test::stringOf;
 namespace crypto = authd::crypto;
@@ -24,7 +24,7 @@ struct ResourceFixture : ProviderFixture {
     Secrets other = addProject("proj_other");
     sdk::User user = addUser("jane@example.com");
 
-    Poco::JSON::Object::Ptr codeTokens(const Secrets& s, const std::string& scope = "openid profile email") {
+    authd::json::Object codeTokens(const Secrets& s, const std::string& scope = "openid profile email") {
         const std::string code = addCode(s.client_id, user.id, {}, {"pwd"}, 60, scope);
         const auto response = postForm(
             "/oauth/token", "grant_type=authorization_code&code=" + code +
@@ -223,7 +223,7 @@ BOOST_AUTO_TEST_CASE(active_access_token_of_the_caller) {
     BOOST_TEST(response.status == 200);
     BOOST_TEST(response.headers.get("Cache-Control") == "no-store");
     const auto body = jsonOf(response.body);
-    BOOST_TEST(body->getValue<bool>("active"));
+    BOOST_TEST(memberOf(body, "active").asBool());
     BOOST_TEST(stringOf(body, "client_id") == "proj_app");
     BOOST_TEST(stringOf(body, "sub") == user.id);
     BOOST_TEST(stringOf(body, "scope") == "openid profile email");
@@ -231,8 +231,8 @@ BOOST_AUTO_TEST_CASE(active_access_token_of_the_caller) {
     BOOST_TEST(stringOf(body, "username") == "jane@example.com");
     BOOST_TEST(stringOf(body, "iss") == "https://idp.test");
     BOOST_TEST(stringOf(body, "aud") == "proj_app");
-    BOOST_TEST(body->has("exp"));
-    BOOST_TEST(body->has("iat"));
+    BOOST_TEST(body.has("exp"));
+    BOOST_TEST(body.has("iat"));
 }
 
 BOOST_AUTO_TEST_CASE(another_clients_or_invalid_tokens_are_inactive) {
@@ -246,7 +246,7 @@ BOOST_AUTO_TEST_CASE(refresh_tokens_by_hash) {
     const auto body = codeTokens(app);
     const std::string refresh_token = stringOf(body, "refresh_token");
     const auto active = jsonOf(introspect(app, refresh_token).body);
-    BOOST_TEST(active->getValue<bool>("active"));
+    BOOST_TEST(memberOf(active, "active").asBool());
     BOOST_TEST(stringOf(active, "token_type") == "refresh_token");
     BOOST_TEST(stringOf(active, "sub") == user.id);
     BOOST_TEST(introspect(other, refresh_token).body == R"({"active":false})");
@@ -337,9 +337,9 @@ BOOST_AUTO_TEST_CASE(metadata_documents_advertise_the_oauth_dialect) {
         BOOST_TEST(stringOf(doc, "issuer") == "https://idp.test");
         BOOST_TEST(stringOf(doc, "token_endpoint") == "https://idp.test/oauth/token");
         BOOST_TEST(stringOf(doc, "end_session_endpoint") == "https://idp.test/oauth/logout");
-        BOOST_TEST(doc->getValue<bool>("authorization_response_iss_parameter_supported"));
-        BOOST_TEST(doc->getValue<bool>("backchannel_logout_supported"));
-        BOOST_TEST(!doc->getValue<bool>("request_parameter_supported"));
+        BOOST_TEST(memberOf(doc, "authorization_response_iss_parameter_supported").asBool());
+        BOOST_TEST(memberOf(doc, "backchannel_logout_supported").asBool());
+        BOOST_TEST(!memberOf(doc, "request_parameter_supported").asBool());
     }
 }
 
@@ -347,14 +347,15 @@ BOOST_AUTO_TEST_CASE(jwks_publishes_the_three_asymmetric_keys_without_private_pa
     for (const std::string path : {"/oauth/jwks", "/api/oauth/jwks"}) {
         const auto response = send("GET", path);
         BOOST_TEST(response.status == 200);
-        const auto keys_array = jsonOf(response.body)->getArray("keys");
-        BOOST_REQUIRE(keys_array);
+        const auto jwks = jsonOf(response.body);
+        const authd::json::Array* keys_array = jwks.array("keys");
+        BOOST_REQUIRE(keys_array != nullptr);
         BOOST_TEST(keys_array->size() == 3U);
         std::set<std::string> algs;
-        for (std::size_t i = 0; i < keys_array->size(); ++i) {
-            const auto jwk = keys_array->getObject(static_cast<unsigned int>(i));
+        for (const authd::json::Value& item : *keys_array) {
+            const authd::json::Object& jwk = item.asObject();
             algs.insert(stringOf(jwk, "alg"));
-            BOOST_TEST(!jwk->has("d"));
+            BOOST_TEST(!jwk.has("d"));
             BOOST_TEST(!stringOf(jwk, "kid").empty());
         }
         BOOST_TEST((algs == std::set<std::string>{"RS256", "ES256", "EdDSA"}));

@@ -7,6 +7,7 @@
 #include "provider_fixture.hpp"
 
 using authd::oauth::test::ProviderFixture;
+using authd::oauth::test::integerOf;
 using authd::oauth::test::jsonOf;
 using authd::oauth::test::payloadOf;
 using authd::oauth::test::stringOf;
@@ -39,7 +40,7 @@ struct TokenFixture : ProviderFixture {
     }
 
     // A successful code exchange's JSON body.
-    Poco::JSON::Object::Ptr tokensFor(const Secrets& s, const std::string& code) {
+    authd::json::Object tokensFor(const Secrets& s, const std::string& code) {
         const auto response = exchange(s, code);
         BOOST_REQUIRE_MESSAGE(response.status == 200, response.body);
         return jsonOf(response.body);
@@ -75,7 +76,7 @@ BOOST_AUTO_TEST_CASE(code_exchange_issues_access_id_and_refresh_tokens) {
     const auto body = jsonOf(response.body);
     BOOST_TEST(stringOf(body, "token_type") == "Bearer");
     BOOST_TEST(stringOf(body, "scope") == "openid profile email");
-    BOOST_TEST(body->getValue<int>("expires_in") == 300);
+    BOOST_TEST(integerOf(body, "expires_in") == 300);
     const auto id_claims = payloadOf(stringOf(body, "id_token"));
     BOOST_TEST(stringOf(id_claims, "nonce") == "n-0S6_WzA2Mj");
     const auto access_claims = payloadOf(stringOf(body, "access_token"));
@@ -102,7 +103,7 @@ BOOST_AUTO_TEST_CASE(json_bodies_work_like_forms) {
             R"(","redirect_uri":"https://app.test/cb","client_id":"proj_app","client_secret":")" +
             app.client_secret + R"(","code_verifier":null})");
     BOOST_TEST(response.status == 200);
-    BOOST_TEST(jsonOf(response.body)->has("access_token"));
+    BOOST_TEST(jsonOf(response.body).has("access_token"));
 }
 
 BOOST_AUTO_TEST_CASE(pin_sign_in_gets_the_longer_refresh_lifetime) {
@@ -117,8 +118,8 @@ BOOST_AUTO_TEST_CASE(project_without_refresh_grant_gets_no_refresh_token) {
         p.grant_types = {"authorization_code"};
     });
     const auto body = tokensFor(no_refresh, addCode("proj_norefresh", user.id));
-    BOOST_TEST(!body->has("refresh_token"));
-    BOOST_TEST(!payloadOf(stringOf(body, "access_token"))->has("fid"));
+    BOOST_TEST(!body.has("refresh_token"));
+    BOOST_TEST(!payloadOf(stringOf(body, "access_token")).has("fid"));
     BOOST_TEST(errorOf(refresh(no_refresh, "whatever")) == "unauthorized_client");
 }
 
@@ -210,8 +211,8 @@ BOOST_AUTO_TEST_CASE(refresh_rotates_and_a_duplicate_inside_the_grace_gets_the_s
     const std::string successor = stringOf(body, "refresh_token");
     BOOST_TEST(successor != old_token);
     BOOST_TEST(successor == issuer.successorOf(old_token));
-    BOOST_TEST(body->has("id_token"));
-    BOOST_TEST(!payloadOf(stringOf(body, "id_token"))->has("nonce"));
+    BOOST_TEST(body.has("id_token"));
+    BOOST_TEST(!payloadOf(stringOf(body, "id_token")).has("nonce"));
 
     // A client that lost the response retries: same successor, nothing revoked.
     const auto retry = refresh(app, old_token);
@@ -260,7 +261,7 @@ BOOST_AUTO_TEST_CASE(refresh_scope_may_narrow_but_never_widen) {
     BOOST_TEST(narrower.status == 200);
     const auto body = jsonOf(narrower.body);
     BOOST_TEST(stringOf(body, "scope") == "email");
-    BOOST_TEST(!body->has("id_token"));
+    BOOST_TEST(!body.has("id_token"));
     BOOST_TEST(stringOf(payloadOf(stringOf(body, "access_token")), "scope") == "email");
     // The grant keeps its scope: the next refresh without `scope` gets all of it back.
     const auto full = refresh(app, stringOf(body, "refresh_token"));
@@ -294,8 +295,8 @@ BOOST_AUTO_TEST_CASE(client_credentials_issues_a_machine_token) {
     BOOST_TEST(response.status == 200);
     checkNoStore(response);
     const auto body = jsonOf(response.body);
-    BOOST_TEST(!body->has("refresh_token"));
-    BOOST_TEST(!body->has("id_token"));
+    BOOST_TEST(!body.has("refresh_token"));
+    BOOST_TEST(!body.has("id_token"));
     BOOST_TEST(stringOf(body, "scope") == "profile email api.read");
     BOOST_TEST(stringOf(payloadOf(stringOf(body, "access_token")), "sub") == "proj_app");
 

@@ -102,9 +102,10 @@ std::vector<std::string> jwksKids(const std::string& jwks) {
     auto document = parseJsonObject(jwks, "JWKS");
     BOOST_REQUIRE(document);
     std::vector<std::string> kids;
-    const auto keys = (*document)->getArray("keys");
-    for (std::size_t i = 0; i < keys->size(); ++i) {
-        kids.push_back(keys->getObject(static_cast<unsigned>(i))->getValue<std::string>("kid"));
+    const json::Array* keys = document->array("keys");
+    BOOST_REQUIRE(keys != nullptr);
+    for (const json::Value& key : *keys) {
+        kids.push_back(test::str(key.asObject(), "kid"));
     }
     return kids;
 }

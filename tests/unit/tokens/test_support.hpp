@@ -7,11 +7,10 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <Poco/JSON/Object.h>
-
 #include "authd/sdk/result.hpp"
 #include "authd/sdk/types.hpp"
 #include "crypto/encoding.hpp"
+#include "json/json.hpp"
 #include "tokens/claims.hpp"
 #include "tokens/jws.hpp"
 
@@ -43,6 +42,11 @@ template <typename T>
 void requireOk(const sdk::Result<T>& result, const std::string& what) {
     BOOST_REQUIRE_MESSAGE(result.has_value(),
                           what + ": " + (result.has_value() ? std::string() : result.error().message));
+}
+
+// The string member `name`, or "<absent>" when it is missing or not a string.
+inline std::string str(const json::Object& object, std::string_view name) {
+    return object.string(name).value_or("<absent>");
 }
 
 inline constexpr sdk::UnixTime kNow = 1'700'000'000;
