@@ -2,6 +2,9 @@
 #include "crypto/random.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
+#include <memory>
 #include <climits>
 #include <string_view>
 #include <vector>
@@ -37,7 +40,45 @@ private:
     std::vector<unsigned char> bytes_;
 };
 
+constexpr std::size_t kPoolBytes = 4096;
+
+class Pool {
+public:
+    ~Pool() { OPENSSL_cleanse(block_.data(), block_.size()); }
+
+    bool take(unsigned char* out, std::size_t n) {
+        if (kPoolBytes - used_ < n) {
+            if (!randomBytes(block_.data(), block_.size())) {
+                used_ = kPoolBytes;
+                return false;
+            }
+            used_ = 0;
+        }
+        std::memcpy(out, block_.data() + used_, n);
+        OPENSSL_cleanse(block_.data() + used_, n);  // handed out once
+        used_ += n;
+        return true;
+    }
+
+private:
+    std::array<unsigned char, kPoolBytes> block_{};
+    std::size_t used_ = kPoolBytes;
+};
+
 }  // namespace
+
+bool pooledRandomBytes(unsigned char* out, std::size_t n) {
+    if (n > kPoolBytes) {
+        return randomBytes(out, n);
+    }
+    // A pointer, not the block itself, is thread-local: a block inside the static TLS segment
+    // would be copied into every thread the process starts (workers, checkpointer, loggers).
+    thread_local std::unique_ptr<Pool> pool;
+    if (!pool) {
+        pool = std::make_unique<Pool>();
+    }
+    return pool->take(out, n);
+}
 
 bool randomBytes(unsigned char* out, std::size_t n) {
     if (n == 0) {

@@ -554,13 +554,18 @@ void EventServer::serve(Connection& c) {
             arm(c, EPOLLIN | EPOLLRDHUP);
             return;
         }
-        thread_local std::array<char, kReadBuffer> buffer;
-        const ssize_t got = ::recv(c.fd, buffer.data(), buffer.size(), 0);
+        // Only workers read: a per-thread pointer keeps the 16 KiB out of the static TLS
+        // segment that every thread of the process gets (and has zeroed) at creation.
+        thread_local std::unique_ptr<char[]> buffer;
+        if (!buffer) {
+            buffer = std::make_unique_for_overwrite<char[]>(kReadBuffer);
+        }
+        const ssize_t got = ::recv(c.fd, buffer.get(), kReadBuffer, 0);
         if (got > 0) {
             if (c.parser.idle()) {
                 c.request_started = Clock::now();
             }
-            c.parser.feed(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+            c.parser.feed(std::string_view(buffer.get(), static_cast<std::size_t>(got)));
             continue;
         }
         if (got < 0 && errno == EINTR) {

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstring>
 
-#include <openssl/rand.h>
+#include "crypto/random.hpp"
 
 namespace authd::http {
 
@@ -24,38 +24,12 @@ bool isValidRequestId(std::string_view id) noexcept {
     return true;
 }
 
-namespace {
-
-// Request ids are unguessable but not secret. Each thread draws them from a 4 KiB block of
-// CSPRNG output: OpenSSL 3.0's RAND_bytes takes a process-wide lock (and calls getpid) on every
-// call, a cost every request would otherwise pay before it is even routed.
-class IdBytes {
-  public:
-    bool take(unsigned char* out, std::size_t n) {
-        if (block_.size() - used_ < n) {
-            if (RAND_bytes(block_.data(), static_cast<int>(block_.size())) != 1) {
-                used_ = block_.size();
-                return false;
-            }
-            used_ = 0;
-        }
-        std::memcpy(out, block_.data() + used_, n);
-        used_ += n;
-        return true;
-    }
-
-  private:
-    std::array<unsigned char, 4096> block_{};
-    std::size_t used_ = 4096;
-};
-
-} // namespace
 
 std::string generateRequestId() {
     static constexpr char kHex[] = "0123456789abcdef";
     std::array<unsigned char, 12> bytes{};
-    thread_local IdBytes source;
-    if (!source.take(bytes.data(), bytes.size())) {
+    // Request ids are unguessable but not secret; every request pays for one before routing.
+    if (!crypto::pooledRandomBytes(bytes.data(), bytes.size())) {
         static std::atomic<std::uint64_t> sequence{0};
         const auto now =
             static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());

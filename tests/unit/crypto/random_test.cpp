@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <set>
+#include <algorithm>
+#include <array>
+#include <mutex>
+#include <thread>
+#include <vector>
 #include <string>
 
 #include <boost/test/unit_test.hpp>
@@ -73,3 +78,39 @@ BOOST_AUTO_TEST_CASE(uuid_v4_has_version_and_variant_bits) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(pooled_bytes_never_repeat_across_blocks_and_threads) {
+    // 16-byte draws spanning several 4 KiB blocks, on two threads: a byte handed out twice, or
+    // a block not refilled, would show up as a repeated draw.
+    std::set<std::string> seen;
+    std::mutex mutex;
+    bool all_ok = true;
+    const auto draw = [&] {
+        for (int i = 0; i < 1000; ++i) {
+            std::array<unsigned char, 16> bytes{};
+            const bool ok = authd::crypto::pooledRandomBytes(bytes.data(), bytes.size());
+            const std::lock_guard<std::mutex> lock(mutex);
+            all_ok = all_ok && ok;
+            seen.emplace(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        }
+    };
+    std::thread other(draw);
+    draw();
+    other.join();
+    BOOST_TEST(all_ok);
+    BOOST_TEST(seen.size() == 2000u);
+}
+
+BOOST_AUTO_TEST_CASE(pooled_bytes_serve_requests_larger_than_a_block) {
+    std::vector<unsigned char> big(10000, 0);
+    BOOST_TEST(authd::crypto::pooledRandomBytes(big.data(), big.size()));
+    // 10,000 random bytes with a run of 64 zeros anywhere would mean a part was left unfilled.
+    std::size_t run = 0;
+    std::size_t longest = 0;
+    for (unsigned char b : big) {
+        run = b == 0 ? run + 1 : 0;
+        longest = std::max(longest, run);
+    }
+    BOOST_TEST(longest < 64u);
+    BOOST_TEST(authd::crypto::pooledRandomBytes(big.data(), 0));
+}
