@@ -2,8 +2,9 @@
 # cmake -DAUTHD=<authd binary> -DFORBIDDEN="<regex>|<regex>..." -P start_libraries.cmake
 # Fails when the binary, or anything it needs at start-up (ldd: the whole closure), is a shared
 # library that authd must not load at every start (docs/decisions/0006-static-and-lazy-libraries.md):
-# Poco Net and NetSSL and what they bring (the authd_net module's, opened on the first TLS
-# listener or outgoing request instead), and yaml-cpp/libargon2 when they are linked statically.
+# any Poco library (the host has its own JSON; Poco Net and NetSSL are the authd_net module's,
+# opened on the first TLS listener or outgoing request), and yaml-cpp/libargon2 when they are
+# linked statically.
 if(NOT AUTHD OR NOT EXISTS "${AUTHD}")
   message(FATAL_ERROR "start_libraries: no binary at '${AUTHD}'")
 endif()
@@ -20,9 +21,9 @@ string(REGEX MATCHALL "\n" lines "${needed}")
 list(LENGTH lines count)
 if(failed)
   message(FATAL_ERROR "authd loads at every start what it should not: ${failed}\n"
-    "Host code that calls Poco Net or NetSSL brings them (and PocoCrypto, PocoUtil, PocoXML, "
-    "expat, libssl) back at every start; such code belongs in the authd_net module "
-    "(framework/src/net/, interface net_module.hpp).\n"
+    "Host code that uses Poco brings its libraries back at every start. JSON goes through "
+    "authd::json (framework/src/json/); code that needs Poco Net or NetSSL belongs in the "
+    "authd_net module (framework/src/net/, interface net_module.hpp).\n"
     "ldd ${AUTHD}:\n${needed}")
 endif()
 message(STATUS "authd needs ${count} shared objects at start-up, none of: ${FORBIDDEN}")

@@ -4,9 +4,6 @@
 #include <algorithm>
 #include <string>
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/Parser.h>
-
 #include "http/form.hpp"
 
 namespace authd::http {
@@ -42,35 +39,6 @@ std::size_t nestingDepth(std::string_view text) {
 }
 
 } // namespace
-
-sdk::Result<Poco::JSON::Object::Ptr> parseJsonObject(std::string_view body, std::size_t max_depth) {
-    const auto invalid = [](std::string message) {
-        return sdk::makeError(sdk::ErrorCode::invalid_argument, std::move(message));
-    };
-    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-        return invalid("the request body is empty; a JSON object was expected");
-    }
-    if (!isValidUtf8(body)) {
-        return invalid("the request body is not valid UTF-8");
-    }
-    if (nestingDepth(body) > max_depth) {
-        return invalid("the JSON body is nested deeper than " + std::to_string(max_depth) +
-                       " levels");
-    }
-    try {
-        Poco::JSON::Parser parser;
-        const Poco::Dynamic::Var parsed = parser.parse(std::string(body));
-        if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
-            return invalid("the JSON body must be an object");
-        }
-        return parsed.extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        return invalid("malformed JSON body: " +
-                       (e.message().empty() ? e.displayText() : e.message()));
-    } catch (const std::exception& e) {
-        return invalid(std::string("malformed JSON body: ") + e.what());
-    }
-}
 
 sdk::Result<json::Object> parseJsonBody(std::string_view body, std::size_t max_depth) {
     const auto invalid = [](std::string message) {

@@ -4,20 +4,14 @@
 #include <cstddef>
 #include <string_view>
 
-#include <Poco/JSON/Object.h>
-
 #include "authd/sdk/result.hpp"
 #include "json/json.hpp"
 
 namespace authd::http {
 
-/// Parses a request body that must be one JSON object. Never throws: Poco's exceptions and
-/// anything nested deeper than `max_depth` become invalid_argument with a message fit for a
-/// 400 response.
-sdk::Result<Poco::JSON::Object::Ptr> parseJsonObject(std::string_view body,
-                                                     std::size_t max_depth = 32);
-
-/// The same checks and messages, into the host's own JSON object.
+/// Parses a request body that must be one JSON object. Never throws: malformed JSON, invalid
+/// UTF-8, an empty body, another JSON type and anything nested deeper than `max_depth` become
+/// invalid_argument with a message fit for a 400 response.
 sdk::Result<json::Object> parseJsonBody(std::string_view body, std::size_t max_depth = 32);
 
 } // namespace authd::http

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/response.hpp"
 
-#include <sstream>
-
 #include "obs/json_text.hpp"
 
 namespace authd::http {
@@ -19,12 +17,6 @@ Response Response::json(int status, const json::Object& object) {
     std::string body;
     json::write(object, body);
     return json(status, std::move(body));
-}
-
-Response Response::json(int status, const Poco::JSON::Object& object) {
-    std::ostringstream out;
-    object.stringify(out);
-    return json(status, out.str());
 }
 
 Response Response::error(int status, std::string_view code, std::string_view description) {

@@ -4,8 +4,6 @@
 #include <string>
 #include <string_view>
 
-#include <Poco/JSON/Object.h>
-
 #include "http/cookies.hpp"
 #include "http/headers.hpp"
 #include "json/json.hpp"
@@ -21,7 +19,6 @@ struct Response {
 
     /// `body` as application/json.
     static Response json(int status, std::string body);
-    static Response json(int status, const Poco::JSON::Object& object);
     static Response json(int status, const json::Object& object);
     /// `{"error": code, "error_description": description}`: the host's error shape, the same
     /// as OAuth's (RFC 6749 5.2).

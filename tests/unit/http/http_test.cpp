@@ -37,6 +37,7 @@ BOOST_AUTO_TEST_CASE(media_type_drops_parameters_and_case) {
     BOOST_TEST(bare.mediaType().empty());
 }
 
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(cookies)
@@ -74,6 +75,7 @@ BOOST_AUTO_TEST_CASE(set_cookie_has_the_attributes) {
     BOOST_TEST(response.headers.get("Set-Cookie") == cookie.headerValue());
 }
 
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(request_id)
@@ -97,6 +99,7 @@ BOOST_AUTO_TEST_CASE(generates_fresh_ids_for_bad_input) {
     BOOST_TEST(a != b);
 }
 
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(responses)
@@ -105,9 +108,9 @@ BOOST_AUTO_TEST_CASE(helpers_set_type_and_body) {
     const auto json = Response::json(201, R"({"a":1})");
     BOOST_TEST(json.status == 201);
     BOOST_TEST(json.headers.get("Content-Type") == "application/json");
-    Poco::JSON::Object object;
-    object.set("status", "ok");
-    BOOST_TEST(Response::json(200, object).body == R"({"status":"ok"})");
+    authd::json::Object object;
+    object.set("status", "ok").set("n", 2);
+    BOOST_TEST(Response::json(200, object).body == R"({"status":"ok","n":2})");
     const auto error = Response::error(400, "invalid_request", "bad \"x\"");
     BOOST_TEST(error.body == R"({"error":"invalid_request","error_description":"bad \"x\""})");
     const auto redirect = Response::redirect("https://app.example/cb?code=1", 303);
@@ -139,14 +142,16 @@ BOOST_AUTO_TEST_CASE(security_headers_on_every_response_and_csp_on_html) {
     BOOST_TEST(custom.headers.get("Content-Security-Policy") == "default-src 'none'");
 }
 
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(json_body)
 
 BOOST_AUTO_TEST_CASE(parses_an_object) {
-    auto parsed = parseJsonObject(R"({"grant_type":"authorization_code","n":2})");
+    auto parsed = parseJsonBody(R"({"grant_type":"authorization_code","n":2})");
     BOOST_REQUIRE(parsed.has_value());
-    BOOST_TEST((*parsed)->getValue<std::string>("grant_type") == "authorization_code");
+    BOOST_TEST(parsed->string("grant_type").value_or("") == "authorization_code");
+    BOOST_TEST(parsed->integer("n").value_or(0) == 2);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_malformed_non_object_deep_and_empty_bodies) {
@@ -155,13 +160,25 @@ BOOST_AUTO_TEST_CASE(refuses_malformed_non_object_deep_and_empty_bodies) {
           std::string("   "), std::string(100, '[') + std::string(100, ']'),
           std::string("{\"a\":\"\xff\"}"), std::string("{'a':1}"),
           std::string("{\"a\":1} trailing")}) {
-        auto parsed = parseJsonObject(body);
+        auto parsed = parseJsonBody(body);
         BOOST_TEST(!parsed.has_value(), body);
         if (!parsed) {
             BOOST_TEST((parsed.error().code == authd::sdk::ErrorCode::invalid_argument));
             BOOST_TEST(!parsed.error().message.empty());
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(messages_say_what_is_wrong) {
+    const auto message = [](std::string_view body) {
+        auto parsed = parseJsonBody(body);
+        return parsed ? std::string() : parsed.error().message;
+    };
+    BOOST_TEST(message("") == "the request body is empty; a JSON object was expected");
+    BOOST_TEST(message("[1]") == "the JSON body must be an object");
+    BOOST_TEST(message(std::string(40, '[')) == "the JSON body is nested deeper than 32 levels");
+    BOOST_TEST(message("{\"a\":\"\xff\"}") == "the request body is not valid UTF-8");
+    BOOST_TEST(message("{\"a\":}") == "malformed JSON body: unexpected character at byte 5");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
