@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [--test]   (--test adds what only the tests need)
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config ccache
+packages=(g++ cmake ninja-build pkg-config ccache lld
   libpoco-dev libssl-dev libboost-dev libboost-filesystem-dev libboost-test-dev
   libyaml-cpp-dev libsoci-dev libsqlite3-dev libpq-dev libargon2-dev curl ca-certificates)
 if [[ "${1:-}" == "--test" ]]; then
