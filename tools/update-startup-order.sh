@@ -98,7 +98,9 @@ for path in outputs:
             if name not in seen and not name.startswith("0x"):
                 seen.add(name)
                 names.append(name)
+# Sorted, so that a new measurement changes only the lines of functions that came or went
+# (the order inside the group hardly matters: it is resident as a whole).
 with open(order_file, "w") as f:
-    f.write("\n".join(names) + "\n")
+    f.write("\n".join(sorted(names)) + "\n")
 print(f"{order_file}: {len(names)} functions")
 PY
