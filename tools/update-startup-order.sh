@@ -63,20 +63,8 @@ bench_config() {
 }
 
 dev_config() {
-  python3 - "$ROOT/config/authd.dev.yaml" "$1" "$2" "$BUILD/plugins" <<'PY'
-import sys, yaml
-src, work, port, plugins = sys.argv[1:]
-c = yaml.safe_load(open(src))
-c["server"]["listen"] = f"127.0.0.1:{port}"
-c["server"]["issuer"] = f"http://127.0.0.1:{port}"
-c["plugins"]["paths"] = [plugins]
-c["data_dir"] = f"{work}/var"
-c["storage"]["config"]["path"] = f"{work}/var/authd.db"
-c["mail"]["config"]["dir"] = f"{work}/var/outbox"
-c["secrets"]["master_key_file"] = f"{work}/var/master.key"
-c["secrets"]["dev_master_key"] = False
-yaml.safe_dump(c, open(f"{work}/authd.yaml", "w"), sort_keys=False)
-PY
+  python3 "$ROOT/bench/authd_config.py" --keep-authenticators "$ROOT/config/authd.dev.yaml" \
+    "$1/authd.yaml" "$2" "$BUILD/plugins" "$1" - -
 }
 
 measure bench bench_config

@@ -116,64 +116,34 @@ Value::Value(unsigned long long value) noexcept {
     }
 }
 
-bool Value::asBool() const {
-    if (const bool* value = std::get_if<bool>(&data_)) {
+namespace {
+
+// The alternative T of a Value's variant, const or not, or TypeError naming what was wanted.
+template <typename T, typename Variant>
+auto& alternative(Variant& data, const char* wanted) {
+    if (auto* value = std::get_if<T>(&data)) {
         return *value;
     }
-    wrongType("a boolean");
+    wrongType(wanted);
 }
 
-std::int64_t Value::asInteger() const {
-    if (const std::int64_t* value = std::get_if<std::int64_t>(&data_)) {
-        return *value;
-    }
-    wrongType("an integer");
-}
+}  // namespace
+
+bool Value::asBool() const { return alternative<bool>(data_, "a boolean"); }
+std::int64_t Value::asInteger() const { return alternative<std::int64_t>(data_, "an integer"); }
 
 double Value::asNumber() const {
     if (const std::int64_t* value = std::get_if<std::int64_t>(&data_)) {
         return static_cast<double>(*value);
     }
-    if (const double* value = std::get_if<double>(&data_)) {
-        return *value;
-    }
-    wrongType("a number");
+    return alternative<double>(data_, "a number");
 }
 
-const std::string& Value::asString() const {
-    if (const std::string* value = std::get_if<std::string>(&data_)) {
-        return *value;
-    }
-    wrongType("a string");
-}
-
-const Array& Value::asArray() const {
-    if (const Array* value = std::get_if<Array>(&data_)) {
-        return *value;
-    }
-    wrongType("an array");
-}
-
-Array& Value::asArray() {
-    if (Array* value = std::get_if<Array>(&data_)) {
-        return *value;
-    }
-    wrongType("an array");
-}
-
-const Object& Value::asObject() const {
-    if (const Object* value = std::get_if<Object>(&data_)) {
-        return *value;
-    }
-    wrongType("an object");
-}
-
-Object& Value::asObject() {
-    if (Object* value = std::get_if<Object>(&data_)) {
-        return *value;
-    }
-    wrongType("an object");
-}
+const std::string& Value::asString() const { return alternative<std::string>(data_, "a string"); }
+const Array& Value::asArray() const { return alternative<Array>(data_, "an array"); }
+Array& Value::asArray() { return alternative<Array>(data_, "an array"); }
+const Object& Value::asObject() const { return alternative<Object>(data_, "an object"); }
+Object& Value::asObject() { return alternative<Object>(data_, "an object"); }
 
 // ---- Parser ----------------------------------------------------------------------------------
 
@@ -264,19 +234,53 @@ private:
         }
     }
 
-    bool parseObject(Value& out, std::size_t depth) {
+    // Past a container's opening bracket and the space after it; fails when nested too deeply.
+    bool enter(std::size_t depth) {
         if (depth > max_depth_) {
             return fail("nested too deeply");
         }
-        ++pos_;  // '{'
-        Object object;
+        ++pos_;
         skipSpace();
-        if (!atEnd() && peek() == '}') {
+        return true;
+    }
+
+    // Consumes `close` when it comes next: the container is empty.
+    bool empty(char close) {
+        if (!atEnd() && peek() == close) {
             ++pos_;
-            out = Value(std::move(object));
             return true;
         }
-        for (;;) {
+        return false;
+    }
+
+    enum class After : std::uint8_t { another, closed, error };
+
+    // What follows an item: a comma and another item, or the end of the container.
+    After afterItem(char close, const char* expected) {
+        skipSpace();
+        if (atEnd()) {
+            fail("unexpected end of text");
+            return After::error;
+        }
+        if (peek() == ',') {
+            ++pos_;
+            return After::another;
+        }
+        if (peek() == close) {
+            ++pos_;
+            return After::closed;
+        }
+        fail(expected);
+        return After::error;
+    }
+
+    bool parseObject(Value& out, std::size_t depth) {
+        if (!enter(depth)) {
+            return false;
+        }
+        Object object;
+        After after = empty('}') ? After::closed : After::another;
+        while (after == After::another) {
             skipSpace();
             if (atEnd() || peek() != '"') {
                 return fail("expected a member name");
@@ -297,57 +301,35 @@ private:
             }
             // A repeated name keeps its last value, as ECMAScript's JSON.parse does.
             object.set(std::move(name), std::move(value));
-            skipSpace();
-            if (atEnd()) {
-                return fail("unexpected end of text");
-            }
-            if (peek() == ',') {
-                ++pos_;
-                continue;
-            }
-            if (peek() == '}') {
-                ++pos_;
-                out = Value(std::move(object));
-                return true;
-            }
-            return fail("expected ',' or '}'");
+            after = afterItem('}', "expected ',' or '}'");
         }
+        if (after == After::error) {
+            return false;
+        }
+        out = Value(std::move(object));
+        return true;
     }
 
     bool parseArray(Value& out, std::size_t depth) {
-        if (depth > max_depth_) {
-            return fail("nested too deeply");
+        if (!enter(depth)) {
+            return false;
         }
-        ++pos_;  // '['
         Array array;
-        skipSpace();
-        if (!atEnd() && peek() == ']') {
-            ++pos_;
-            out = Value(std::move(array));
-            return true;
-        }
-        for (;;) {
+        After after = empty(']') ? After::closed : After::another;
+        while (after == After::another) {
             skipSpace();
             Value value;
             if (!parseValue(value, depth)) {
                 return false;
             }
             array.push_back(std::move(value));
-            skipSpace();
-            if (atEnd()) {
-                return fail("unexpected end of text");
-            }
-            if (peek() == ',') {
-                ++pos_;
-                continue;
-            }
-            if (peek() == ']') {
-                ++pos_;
-                out = Value(std::move(array));
-                return true;
-            }
-            return fail("expected ',' or ']'");
+            after = afterItem(']', "expected ',' or ']'");
         }
+        if (after == After::error) {
+            return false;
+        }
+        out = Value(std::move(array));
+        return true;
     }
 
     bool hex4(std::uint32_t& out) {
