@@ -633,9 +633,14 @@ void write(const Value& value, std::string& out) {
             return;
         }
         char buffer[32];
-        // Shortest text that reads back as the same double.
+        // Shortest text that reads back as the same double; a whole number gets ".0" so that
+        // it reads back as a double too, not as an integer (100.0 stays "100.0", not "100").
         const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
-        out.append(buffer, result.ptr);
+        const std::string_view text(buffer, static_cast<std::size_t>(result.ptr - buffer));
+        out.append(text);
+        if (text.find_first_of(".e") == std::string_view::npos) {
+            out.append(".0");
+        }
         return;
     }
     case Type::string: appendString(out, value.asString()); return;

@@ -145,9 +145,14 @@ BOOST_AUTO_TEST_CASE(writing_escapes_and_round_trips) {
     object.set("u", static_cast<unsigned long long>(std::numeric_limits<std::uint64_t>::max()));
     const std::string text = json::write(object);
     BOOST_TEST(text == "{\"s\":\"q\\\"b\\\\n\\n\\u0001\xC3\xA9\",\"i\":8,\"d\":0.1,\"t\":true,"
-                       "\"z\":null,\"a\":[1,\"two\"],\"o\":{},\"u\":18446744073709551616}");
+                       "\"z\":null,\"a\":[1,\"two\"],\"o\":{},\"u\":18446744073709551616.0}");
     BOOST_TEST((parsed(text) == json::Value(object)));
     BOOST_TEST(json::write(json::Value(std::numeric_limits<double>::infinity())) == "null");
+    // Whole doubles keep a fraction, so that they read back as doubles, not integers.
+    BOOST_TEST(json::write(json::Value(100.0)) == "100.0");
+    BOOST_TEST(json::write(json::Value(-0.0)) == "-0.0");
+    BOOST_TEST(json::write(json::Value(1e300)) == "1e+300");
+    BOOST_TEST(parsed(json::write(json::Value(100.0))).isInteger() == false);
     BOOST_TEST(object.remove("s"));
     BOOST_TEST(!object.remove("s"));
     BOOST_TEST(object.size() == 7u);
