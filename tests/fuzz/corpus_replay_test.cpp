@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Replays tests/fuzz/corpus/json/ through the fuzz target with the regular build, so that the
-// inputs that once broke the parser or writer (and the seeds) are checked on every test run.
-#define BOOST_TEST_MODULE json_fuzz_corpus
+// Replays a fuzz target's corpus (tests/fuzz/corpus/<target>/, AUTHD_CORPUS) through the target
+// with the regular build, so that the inputs that once broke it (and the seeds) are checked on
+// every test run. Linked once per target (tests/fuzz/CMakeLists.txt).
+#define BOOST_TEST_MODULE fuzz_corpus
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
 BOOST_AUTO_TEST_CASE(every_corpus_input_parses_or_fails_cleanly_and_round_trips) {
     std::size_t replayed = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(AUTHD_JSON_CORPUS)) {
+    for (const auto& entry : std::filesystem::directory_iterator(AUTHD_CORPUS)) {
         std::ifstream in(entry.path(), std::ios::binary);
         const std::string input((std::istreambuf_iterator<char>(in)),
                                 std::istreambuf_iterator<char>());
@@ -26,5 +27,5 @@ BOOST_AUTO_TEST_CASE(every_corpus_input_parses_or_fails_cleanly_and_round_trips)
         }
         ++replayed;
     }
-    BOOST_TEST(replayed >= 5u);
+    BOOST_TEST(replayed >= 4u);
 }
