@@ -165,12 +165,12 @@ public:
         return true;
     }
 
-    const char* reason() const { return reason_; }
+    std::string_view reason() const { return reason_; }
     std::size_t position() const { return pos_; }
 
 private:
-    bool fail(const char* reason) {
-        if (reason_ == nullptr) {
+    bool fail(std::string_view reason) {
+        if (reason_.empty()) {
             reason_ = reason;
         }
         return false;
@@ -237,7 +237,7 @@ private:
     // Past a container's opening bracket and the space after it; fails when nested too deeply.
     bool enter(std::size_t depth) {
         if (depth > max_depth_) {
-            return fail("nested too deeply");
+            return fail(kNestedTooDeeply);
         }
         ++pos_;
         skipSpace();
@@ -558,20 +558,32 @@ private:
     std::string_view text_;
     std::size_t max_depth_;
     std::size_t pos_ = 0;
-    const char* reason_ = nullptr;
+    std::string_view reason_;  // the first failure's; always a string literal
 };
 
 }  // namespace
 
-sdk::Result<Value> parse(std::string_view text, std::string_view what, std::size_t max_depth) {
+std::optional<Value> tryParse(std::string_view text, ParseFailure& failure,
+                              std::size_t max_depth) {
     Parser parser(text, max_depth);
     Value value;
     if (!parser.parseDocument(value)) {
-        return sdk::makeError(sdk::ErrorCode::invalid_argument,
-                              std::string(what) + " is not valid JSON: " + parser.reason() +
-                                  " at byte " + std::to_string(parser.position()));
+        failure = ParseFailure{parser.reason(), parser.position()};
+        return std::nullopt;
     }
     return value;
+}
+
+sdk::Result<Value> parse(std::string_view text, std::string_view what, std::size_t max_depth) {
+    ParseFailure failure;
+    auto value = tryParse(text, failure, max_depth);
+    if (!value) {
+        return sdk::makeError(sdk::ErrorCode::invalid_argument,
+                              std::string(what) + " is not valid JSON: " +
+                                  std::string(failure.reason) + " at byte " +
+                                  std::to_string(failure.offset));
+    }
+    return std::move(*value);
 }
 
 sdk::Result<Object> parseObject(std::string_view text, std::string_view what,
@@ -657,27 +669,34 @@ void write(const Value& value, std::string& out) {
         out.push_back(']');
         return;
     }
-    case Type::object: {
-        out.push_back('{');
-        bool first = true;
-        for (const auto& [name, item] : value.asObject()) {
-            if (!first) {
-                out.push_back(',');
-            }
-            first = false;
-            appendString(out, name);
-            out.push_back(':');
-            write(item, out);
+    case Type::object: write(value.asObject(), out); return;
+    }
+}
+
+void write(const Object& object, std::string& out) {
+    out.push_back('{');
+    bool first = true;
+    for (const auto& [name, item] : object) {
+        if (!first) {
+            out.push_back(',');
         }
-        out.push_back('}');
-        return;
+        first = false;
+        appendString(out, name);
+        out.push_back(':');
+        write(item, out);
     }
-    }
+    out.push_back('}');
 }
 
 std::string write(const Value& value) {
     std::string out;
     write(value, out);
+    return out;
+}
+
+std::string write(const Object& object) {
+    std::string out;
+    write(object, out);
     return out;
 }
 

@@ -138,9 +138,23 @@ inline Object::iterator Object::end() noexcept { return members_.end(); }
 /// is flat, and a low limit keeps hostile nesting cheap.
 inline constexpr std::size_t kDefaultMaxDepth = 32;
 
+/// Why a text is not JSON: a short fixed reason ("unexpected character", kNestedTooDeeply, ...)
+/// and the byte offset where parsing stopped.
+struct ParseFailure {
+    std::string_view reason;
+    std::size_t offset = 0;
+};
+
+/// The reason given when the text nests deeper than the limit.
+inline constexpr std::string_view kNestedTooDeeply = "nested too deeply";
+
 /// Parses one JSON text (RFC 8259: UTF-8 strings, \u escapes with surrogate pairs, no trailing
-/// commas, no comments, nothing but white space after the value). Error (invalid_argument)
-/// "<what> is not valid JSON: <reason> at byte N", never an exception.
+/// commas, no comments, nothing but white space after the value). nullopt with `failure` set
+/// when it is not JSON, for callers that word their own errors; never an exception.
+std::optional<Value> tryParse(std::string_view text, ParseFailure& failure,
+                              std::size_t max_depth = kDefaultMaxDepth);
+
+/// tryParse() with the error (invalid_argument) "<what> is not valid JSON: <reason> at byte N".
 sdk::Result<Value> parse(std::string_view text, std::string_view what = "the document",
                          std::size_t max_depth = kDefaultMaxDepth);
 
@@ -148,9 +162,12 @@ sdk::Result<Value> parse(std::string_view text, std::string_view what = "the doc
 sdk::Result<Object> parseObject(std::string_view text, std::string_view what = "the document",
                                 std::size_t max_depth = kDefaultMaxDepth);
 
-/// Compact JSON. Doubles that are not finite are written as null.
+/// Compact JSON. Doubles that are not finite are written as null. The Object forms write an
+/// object without copying it into a Value first.
 std::string write(const Value& value);
 void write(const Value& value, std::string& out);
+std::string write(const Object& object);
+void write(const Object& object, std::string& out);
 
 /// Appends `text` as a quoted JSON string: escapes ", \ and control characters; other bytes,
 /// UTF-8 included, pass through.

@@ -7,7 +7,8 @@
 namespace authd::tokens {
 
 sdk::Result<json::Object> parseJsonObject(std::string_view text, std::string_view what) {
-    auto value = json::parse(text, what);
+    json::ParseFailure failure;
+    auto value = json::tryParse(text, failure);
     if (!value) {
         return sdk::makeError(sdk::ErrorCode::invalid_argument,
                               std::string(what) + " is not valid JSON");

@@ -490,8 +490,7 @@ sdk::Result<std::string> sign(std::string_view claims_json, const Key& key, std:
 }
 
 sdk::Result<std::string> sign(const json::Object& claims, const Key& key, std::string_view typ) {
-    // Not a hot path (the issuer writes its claims as text): the copy into a Value is fine.
-    return assemble(buildHeader(key, typ), json::write(json::Value(claims)), key);
+    return assemble(buildHeader(key, typ), json::write(claims), key);
 }
 
 sdk::Result<VerifiedJws> verify(std::string_view compact, const KeySet& keys, AlgSet allowed,

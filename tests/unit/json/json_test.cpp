@@ -126,6 +126,17 @@ BOOST_AUTO_TEST_CASE(nesting_is_limited) {
     BOOST_TEST(errorOf(std::string(1000000, '[')).find("nested too deeply") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(try_parse_reports_the_reason_and_offset) {
+    json::ParseFailure failure;
+    BOOST_TEST(json::tryParse(R"({"a":[1,2]})", failure).has_value());
+    BOOST_TEST(!json::tryParse(R"({"a":[1 2]})", failure).has_value());
+    BOOST_TEST(failure.reason == "expected ',' or ']'");
+    BOOST_TEST(failure.offset == 8u);
+    BOOST_TEST(!json::tryParse("[[[]]]", failure, 2).has_value());
+    BOOST_TEST(failure.reason == json::kNestedTooDeeply);
+    BOOST_TEST(failure.offset == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(parse_object_requires_an_object) {
     auto object = json::parseObject(R"({"k":"v"})", "the header");
     BOOST_TEST_REQUIRE(object.has_value());
